@@ -1,0 +1,272 @@
+"""The `ipq` command line: options -> one library call -> one renderer.
+
+Errors from the library (:mod:`ipq.errors`) and from option parsing become one
+line on stderr and an exit code; never a traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from .errors import EXIT_USER, DataFileError, IpqError
+
+
+class IpqGroup(TyperGroup):
+    """Turns every error into one plain line and a documented exit code."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except IpqError as exc:
+            _report(exc)
+            code = exc.exit_code
+        except Exception as exc:  # option parsing: Typer's (Click's) usage errors
+            if not hasattr(exc, "format_message"):
+                raise
+            hint = _usage_hint(exc)
+            print(f"错误：{exc.format_message()}{hint}", file=sys.stderr)
+            code = EXIT_USER
+        else:
+            code = result if isinstance(result, int) else 0
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def _usage_hint(exc: Exception) -> str:
+    ctx = getattr(exc, "ctx", None)
+    path = getattr(ctx, "command_path", None) or "ipq"
+    return f"（运行 {path} --help 查看用法）"
+
+
+def _report(exc: IpqError) -> None:
+    if isinstance(exc, DataFileError) and exc.problems:
+        for line in exc.problems:
+            print(line, file=sys.stderr)
+    else:
+        print(f"错误：{exc.message}", file=sys.stderr)
+
+
+app = typer.Typer(
+    cls=IpqGroup,
+    no_args_is_help=True,
+    add_completion=False,
+    help="ipq：《2019年推动知识产权高质量发展任务清单》的查询与进度台账。",
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+FileOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--file",
+        "-f",
+        help="数据文件（YAML）。默认：环境变量 IPQ_FILE，否则工作副本，否则内置的 2019 年清单。",
+        show_default=False,
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（格式见 README）。")]
+AsOfOpt = Annotated[
+    str | None,
+    typer.Option("--as-of", help="判断逾期的日期（年-月-日），默认今天。", show_default=False),
+]
+
+
+def _load(file: Path | None) -> Any:
+    from .store import load, locate
+
+    return load(locate(file).path)
+
+
+def _as_of(text: str | None) -> date:
+    from .query import parse_date
+
+    return parse_date(text) if text else date.today()
+
+
+@app.command("list")
+def list_tasks(
+    dept: Annotated[str | None, typer.Option("--dept", "-d", help="牵头部门，如 商标局、审业部。")] = None,
+    category: Annotated[
+        str | None, typer.Option("--category", "-c", help="类别：1–7、一–七或类别名称。")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", "-s", help="状态：todo、in_progress、done、blocked（或 未开始、进行中、已完成、受阻）。"),
+    ] = None,
+    deadline: Annotated[
+        str | None,
+        typer.Option("--deadline", help="完成时间：年内有阶段性成果（milestone）或 年底前完成（completion）。"),
+    ] = None,
+    grep: Annotated[str | None, typer.Option("--grep", "-g", help="在任务名称和落实举措中查找文字。")] = None,
+    province: Annotated[
+        str | None, typer.Option("--province", "-p", help="只列出对该省份有要求的任务；--status 按该省份的进度筛选。")
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="只列出逾期（已过完成时间且未完成）的任务。")] = False,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    file: FileOpt = None,
+) -> None:
+    """列出任务，可按部门、类别、状态、完成时间、省份和文字筛选。"""
+    from . import render
+    from .query import TaskQuery, select_tasks
+    from .names import resolve_province
+
+    day = _as_of(as_of)
+    tl = _load(file)
+    query = TaskQuery(dept, category, status, deadline, grep, province, overdue, day)
+    tasks = select_tasks(tl, query)
+    if json_:
+        render.emit_json([render.task_json(tl, t, day) for t in tasks])
+    else:
+        render.print_tasks(tl, tasks, day, resolve_province(province) if province else None)
+
+
+@app.command("show")
+def show(
+    task: Annotated[int, typer.Argument(help="任务编号（1–18）。", show_default=False)],
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    file: FileOpt = None,
+) -> None:
+    """显示一项任务的全部内容：落实举措全文、执行部门、完成时间、进度。"""
+    from . import render
+
+    day = _as_of(as_of)
+    tl = _load(file)
+    t = _task(tl, task)
+    if json_:
+        render.emit_json(render.task_json(tl, t, day))
+    else:
+        render.print_task(tl, t, day)
+
+
+def _task(tl: Any, number: int) -> Any:
+    from .errors import UserError
+
+    t = tl.task(number)
+    if t is None:
+        raise UserError(f"没有编号为 {number} 的任务（本清单任务编号为 1–{len(tl.tasks)}）")
+    return t
+
+
+@app.command("depts")
+def depts(json_: JsonOpt = False, file: FileOpt = None) -> None:
+    """列出国家知识产权局各部门及其牵头的任务。"""
+    from . import render
+    from .query import departments_overview
+
+    tl = _load(file)
+    overview = departments_overview(tl)
+    english = {d.name: d.english for d in tl.departments}
+    if json_:
+        render.emit_json(
+            [
+                {"name": name, "english": english[name], "aliases": aliases, "tasks": [t.id for t in tasks]}
+                for (name, tasks), aliases in zip(overview, (d.aliases for d in tl.departments))
+            ]
+        )
+    else:
+        render.print_departments([(name, english[name], tasks) for name, tasks in overview])
+
+
+@app.command("validate")
+def validate(
+    path: Annotated[
+        Path | None, typer.Argument(help="要检查的数据文件；默认为当前使用的数据文件。", show_default=False)
+    ] = None,
+    file: FileOpt = None,
+) -> None:
+    """检查数据文件，列出全部问题；没有问题时报告 OK 及数量。"""
+    from .store import load, locate
+
+    target = path or locate(file).path
+    tl = load(target)
+    duties = sum(len(t.duties) for t in tl.tasks)
+    print(
+        f"OK：{target.name} — {len(tl.categories)} 个类别，{len(tl.tasks)} 项任务，"
+        f"{duties} 项地方落实举措，{len(tl.departments)} 个部门，{len(tl.groups)} 个省份组，"
+        f"{len(tl.history)} 条变更记录"
+    )
+
+
+@app.command("obligations")
+def obligations(
+    province: Annotated[str, typer.Option("--province", "-p", help="省份，如 浙江、浙江省、浙、zhejiang。")],
+    level: Annotated[
+        str | None,
+        typer.Option("--level", "-l", help="要求：must（必做）、optional（选做）、if_member（涉及则必做）。"),
+    ] = None,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    file: FileOpt = None,
+) -> None:
+    """一个省份须做（必做）、可做（选做）和涉及则必做的地方落实举措。"""
+    from . import query, render
+
+    day = _as_of(as_of)
+    tl = _load(file)
+    result = query.obligations(tl, province, level)
+    if json_:
+        render.emit_json(render.obligations_json(result, day))
+    else:
+        render.print_obligations(result, day)
+
+
+@app.command("provinces")
+def provinces(json_: JsonOpt = False, file: FileOpt = None) -> None:
+    """列出各省份（含新疆生产建设兵团）必做、选做和涉及则必做的举措数。"""
+    from . import render
+    from .names import PROVINCES
+    from .query import provinces_overview
+
+    tl = _load(file)
+    rows = provinces_overview(tl)
+    if json_:
+        info = {p.name: p for p in PROVINCES}
+        render.emit_json(
+            [
+                {
+                    "province": name,
+                    "short": info[name].short,
+                    "abbr": info[name].abbr,
+                    "pinyin": info[name].pinyin,
+                    "english": info[name].english,
+                    "counts": counts,
+                }
+                for name, counts in rows
+            ]
+        )
+    else:
+        render.print_provinces(rows)
+
+
+groups_app = typer.Typer(cls=IpqGroup, help="省份组：成员、含义与出处。", invoke_without_command=True)
+app.add_typer(groups_app, name="groups")
+
+
+@groups_app.callback()
+def groups(ctx: typer.Context, json_: JsonOpt = False, file: FileOpt = None) -> None:
+    """列出各省份组：含义、已知成员及出处、名单是否完整。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from . import render
+
+    tl = _load(file)
+    if json_:
+        render.emit_json(render.groups_json(tl))
+    else:
+        render.print_groups(tl)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""All output: Rich tables for people, JSON shapes for scripts.
+
+The JSON shapes are a promise (documented in README.md, tested exactly):
+keys are only ever added, never renamed or removed.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+from .models import STATUS_LABELS, Progress, Task, TaskList
+from .query import LEVEL_LABELS, Obligation, Obligations, is_overdue
+
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
+
+
+# -- JSON -------------------------------------------------------------------
+
+
+def emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def task_json(tl: TaskList, t: Task, as_of: date | None = None) -> dict[str, Any]:
+    cat = tl.category(t.category)
+    p = t.progress
+    return {
+        "id": t.id,
+        "title": t.title,
+        "category": cat.title,
+        "category_number": cat.number,
+        "departments": list(t.departments),
+        "deadline": t.deadline.text,
+        "deadline_kind": t.deadline.kind,
+        "due": t.deadline.due.isoformat(),
+        "status": p.status,
+        "note": p.note,
+        "updated": p.updated,
+        "overdue": is_overdue(t.deadline.due, p.status, as_of or date.today()),
+        "national_measures": t.national_measures,
+        "local_measures": [
+            {
+                "measures": d.measures,
+                "rule": d.rule.text,
+                "binds": d.rule.binds,
+                "group": d.rule.group,
+            }
+            for d in t.duties
+        ],
+    }
+
+
+def obligation_json(ob: Obligation, as_of: date | None = None) -> dict[str, Any]:
+    t = ob.task
+    return {
+        "task": t.id,
+        "title": t.title,
+        "duty": ob.duty_number,
+        "level": ob.level,
+        "rule": ob.duty.rule.text,
+        "group": ob.duty.rule.group,
+        "measures": ob.duty.measures,
+        "deadline": t.deadline.text,
+        "due": t.deadline.due.isoformat(),
+        "status": ob.progress.status,
+        "note": ob.progress.note,
+        "updated": ob.progress.updated,
+        "overdue": is_overdue(t.deadline.due, ob.progress.status, as_of or date.today()),
+    }
+
+
+def obligations_json(obs: Obligations, as_of: date | None = None) -> dict[str, Any]:
+    counts = {lv: sum(1 for o in obs.items if o.level == lv) for lv in LEVEL_LABELS}
+    return {
+        "province": obs.province,
+        "obligations": [obligation_json(o, as_of) for o in obs.items],
+        "counts": {**counts, "not_concerned": obs.not_concerned},
+    }
+
+
+# -- Rich -------------------------------------------------------------------
+
+
+def console(stderr: bool = False) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def new_table(*columns: tuple[str, dict[str, Any]], title: str | None = None) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(title=title, box=box.SQUARE, show_lines=False, title_justify="left")
+    for header, opts in columns:
+        table.add_column(header, **opts)
+    return table
+
+
+SHORT = {"no_wrap": True}
+FOLD = {"overflow": "fold"}
+
+
+def status_text(progress: Progress, due: date, as_of: date) -> str:
+    label = STATUS_LABELS[progress.status]
+    return f"{label} ⚠逾期" if is_overdue(due, progress.status, as_of) else label
+
+
+def tasks_table(tl: TaskList, tasks: list[Task], as_of: date, province: str | None = None) -> Table:
+    from rich.text import Text
+
+    status_head = f"状态（{province}）" if province else "状态"
+    table = new_table(
+        ("编号", {**SHORT, "justify": "right"}),
+        ("任务", {**FOLD, "ratio": 3}),
+        ("执行部门", {**FOLD, "ratio": 2}),
+        ("完成时间", {**FOLD, "min_width": 8}),
+        (status_head, {**FOLD, "min_width": 6}),
+        title=tl.meta.title,
+    )
+    current = None
+    for t in tasks:
+        if t.category != current:
+            if current is not None:
+                table.add_section()
+            cat = tl.category(t.category)
+            table.add_row("", Text(f"{cat.numeral}、{cat.title}", style="bold"), "", "", "")
+            current = t.category
+        progress = t.province_progress(province) if province else t.progress
+        table.add_row(
+            str(t.id),
+            Text(t.title),
+            Text("、".join(t.departments)),
+            Text(t.deadline.text),
+            Text(status_text(progress, t.deadline.due, as_of)),
+        )
+    return table
+
+
+def print_tasks(tl: TaskList, tasks: list[Task], as_of: date, province: str | None = None) -> None:
+    out = console()
+    if not tasks:
+        out.print("没有符合条件的任务。")
+        return
+    out.print(tasks_table(tl, tasks, as_of, province))
+    out.print(f"共 {len(tasks)} 项任务。")
+
+
+def print_task(tl: TaskList, t: Task, as_of: date) -> None:
+    from rich.text import Text
+
+    out = console()
+    cat = tl.category(t.category)
+    p = t.progress
+    out.print(Text(f"任务 {t.id}：{t.title}", style="bold"))
+    lines = [
+        ("类别", f"{cat.numeral}、{cat.title}"),
+        ("执行部门", "、".join(t.departments)),
+        ("完成时间", f"{t.deadline.text}（{t.deadline.due.isoformat()} 前）"),
+        ("状态", status_text(p, t.deadline.due, as_of)),
+    ]
+    if p.note:
+        lines.append(("备注", p.note))
+    if p.updated:
+        lines.append(("更新时间", p.updated))
+    for label, value in lines:
+        out.print(Text(f"{label}：{value}"))
+    out.print()
+    out.print(Text("落实举措（国家知识产权局）", style="bold"))
+    out.print(Text(t.national_measures))
+    for i, d in enumerate(t.duties, start=1):
+        out.print()
+        out.print(Text(f"地方落实举措 {i}（省份：{d.rule.text}）", style="bold"))
+        out.print(Text(d.measures))
+    if not t.duties:
+        out.print()
+        out.print("本任务没有地方落实举措，对省份没有要求。")
+    if p.provinces:
+        out.print()
+        out.print(Text("省份进度", style="bold"))
+        for name, pp in p.provinces.items():
+            note = f"（{pp.note}）" if pp.note else ""
+            out.print(Text(f"{name}：{status_text(pp, t.deadline.due, as_of)}{note}"))
+
+
+def print_departments(rows: list[tuple[str, str, list[Task]]]) -> None:
+    table = new_table(
+        ("部门", {**FOLD, "min_width": 8}),
+        ("英文名", {**FOLD, "ratio": 2}),
+        ("牵头任务", {**FOLD, "ratio": 1}),
+        ("数量", {**SHORT, "justify": "right"}),
+        title="国家知识产权局各部门牵头的任务",
+    )
+    for name, english, tasks in rows:
+        table.add_row(name, english, "、".join(str(t.id) for t in tasks), str(len(tasks)))
+    console().print(table)
+
+
+def print_obligations(obs: Obligations, as_of: date) -> None:
+    from rich.text import Text
+
+    out = console()
+    table = new_table(
+        ("编号", {**SHORT, "justify": "right"}),
+        ("任务", {**FOLD, "ratio": 2}),
+        ("要求", {**FOLD, "min_width": 4}),
+        ("依据", {**FOLD, "ratio": 2}),
+        ("地方落实举措", {**FOLD, "ratio": 5}),
+        ("完成时间", {**FOLD, "min_width": 4}),
+        ("状态", {**FOLD, "min_width": 4}),
+        title=f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）",
+    )
+    for ob in obs.items:
+        t = ob.task
+        number = f"{t.id}" if len(t.duties) == 1 else f"{t.id}.{ob.duty_number}"
+        table.add_row(
+            number,
+            Text(t.title),
+            Text(LEVEL_LABELS[ob.level]),
+            Text(ob.duty.rule.text),
+            Text(ob.duty.measures),
+            Text(t.deadline.text),
+            Text(status_text(ob.progress, t.deadline.due, as_of)),
+        )
+    if obs.items:
+        out.print(table)
+    else:
+        out.print("没有符合条件的地方举措。")
+    out.print(Text(obligations_summary(obs)))
+
+
+def obligations_summary(obs: Obligations) -> str:
+    counts = {lv: sum(1 for o in obs.items if o.level == lv) for lv in LEVEL_LABELS}
+    parts = "，".join(f"{LEVEL_LABELS[lv]} {n} 项" for lv, n in counts.items())
+    tail = f"；另有 {obs.not_concerned} 项仅约束特定省份，与{obs.province}无关" if obs.not_concerned else ""
+    return f"{obs.province}：{parts}{tail}。"
+
+
+def print_provinces(rows: list[tuple[str, dict[str, int]]]) -> None:
+    table = new_table(
+        ("省份", {**FOLD, "min_width": 8}),
+        ("必做", {**SHORT, "justify": "right"}),
+        ("选做", {**SHORT, "justify": "right"}),
+        ("涉及则必做", {**SHORT, "justify": "right"}),
+        title="各省份的地方落实举措",
+    )
+    for name, counts in rows:
+        table.add_row(name, str(counts["must"]), str(counts["optional"]), str(counts["if_member"]))
+    console().print(table)
+
+
+def groups_json(tl: TaskList) -> list[dict[str, Any]]:
+    from .query import tasks_of_group
+
+    return [
+        {
+            "name": g.name,
+            "description": g.description,
+            "complete": g.complete,
+            "tasks": tasks_of_group(tl, g.name),
+            "members": [{"province": m.province, "source": m.source} for m in g.members],
+        }
+        for g in tl.groups
+    ]
+
+
+def print_groups(tl: TaskList) -> None:
+    from rich.text import Text
+
+    out = console()
+    for g in groups_json(tl):
+        state = "名单完整" if g["complete"] else "名单不完整：未列出的省份涉及则必做"
+        tasks = "、".join(str(n) for n in g["tasks"])
+        out.print(Text(f"{g['name']}（任务 {tasks}；{state}）", style="bold"))
+        out.print(Text(g["description"]))
+        if g["members"]:
+            table = new_table(("成员", {**FOLD, "min_width": 8}), ("出处", {**FOLD, "ratio": 1}))
+            for m in g["members"]:
+                table.add_row(Text(m["province"]), Text(m["source"]))
+            out.print(table)
+        else:
+            out.print("（尚无已知成员）")
+        out.print()

@@ -1,0 +1,322 @@
+"""Finding, loading and saving the data file.
+
+* **Finding**: ``--file``/``IPQ_FILE`` > the user's working copy (made by the
+  first change) > the bundled 2019 list, which is never modified.
+* **Loading**: a safe YAML loader (libyaml's when present) that refuses aliases,
+  then the pydantic models, then cross-references; every problem is reported as
+  one line with its location, as a :class:`~ipq.errors.DataFileError`.
+* **Saving**: under an exclusive lock, the new content is validated, written to
+  a temporary file beside the old one, flushed and fsynced, and atomically
+  replaces it; the directory is fsynced and the file's permissions are kept.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from .errors import DataFileError
+
+if TYPE_CHECKING:
+    from .models import TaskList
+
+BUNDLED_NAME = "tasks_2019.yaml"
+ENV_FILE = "IPQ_FILE"
+#: A data file larger than this is refused before it is read (the 10,000-task
+#: benchmark list is about 100 MB).
+MAX_FILE_BYTES = 512 * 1024 * 1024
+#: How long a writer waits for another writer's lock before giving up.
+LOCK_TIMEOUT = 60.0
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _AliasRefused(Exception):
+    def __init__(self, mark: Any) -> None:
+        self.mark = mark
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """A safe loader that refuses anchors and aliases (no "billion laughs")."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            raise _AliasRefused(node.start_mark)
+        return super().construct_object(node, deep)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    """Block style, Chinese unescaped; multi-line text as literal blocks."""
+
+
+def _represent_str(dumper: Any, data: str) -> Any:
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+# -- finding ----------------------------------------------------------------
+
+
+def bundled_path() -> Path:
+    """The bundled 2019 list, in a wheel (ipq/data/) or a source tree (data/)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "data" / BUNDLED_NAME, here.parent / "data" / BUNDLED_NAME):
+        if candidate.is_file():
+            return candidate
+    raise DataFileError(f"找不到内置任务清单 {BUNDLED_NAME}：安装不完整，请重新安装 ipq")
+
+
+def working_copy_path() -> Path:
+    """Where the first change to the bundled list puts the user's copy."""
+    from platformdirs import user_data_path
+
+    return user_data_path("ipq", appauthor=False) / BUNDLED_NAME
+
+
+@dataclass(frozen=True)
+class Location:
+    """Which data file a command uses, and why."""
+
+    path: Path
+    origin: str  # "option", "env", "working-copy", "bundled"
+
+    @property
+    def is_bundled(self) -> bool:
+        return self.origin == "bundled"
+
+    def describe(self) -> str:
+        return {
+            "option": "由 --file 指定",
+            "env": f"由环境变量 {ENV_FILE} 指定",
+            "working-copy": "工作副本（首次修改时由内置清单复制）",
+            "bundled": "内置的 2019 年任务清单（只读；首次修改时会复制为工作副本）",
+        }[self.origin]
+
+
+def locate(file: Path | None) -> Location:
+    if file is not None:
+        return Location(file, "option")
+    env = os.environ.get(ENV_FILE)
+    if env:
+        return Location(Path(env), "env")
+    copy = working_copy_path()
+    if copy.exists():
+        return Location(copy, "working-copy")
+    return Location(bundled_path(), "bundled")
+
+
+# -- loading ----------------------------------------------------------------
+
+
+def read_bytes(path: Path) -> bytes:
+    name = path.name or str(path)
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise DataFileError(f"{path}: 数据文件不存在") from None
+    except PermissionError:
+        raise DataFileError(f"{path}: 没有权限读取数据文件") from None
+    except OSError as exc:
+        raise DataFileError(f"{path}: 无法读取数据文件（{exc.strerror}）") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DataFileError(f"{path}: 这是一个目录，不是数据文件")
+    if st.st_size > MAX_FILE_BYTES:
+        raise DataFileError(
+            f"{name}: 文件过大（{st.st_size // 2**20} MB，上限 {MAX_FILE_BYTES // 2**20} MB）"
+        )
+    try:
+        return path.read_bytes()
+    except PermissionError:
+        raise DataFileError(f"{path}: 没有权限读取数据文件") from None
+    except OSError as exc:
+        raise DataFileError(f"{path}: 无法读取数据文件（{exc.strerror}）") from None
+
+
+def parse_yaml(raw: bytes, name: str) -> Any:
+    """Safe YAML -> Python data; errors become one line with line and column."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 BOM, as Windows editors write it
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataFileError(
+            f"{name}:{line}: 文件不是 UTF-8 编码（第 {exc.start} 字节），请以 UTF-8 保存"
+        ) from None
+    if not text.strip():
+        raise DataFileError(f"{name}: 文件是空的，没有任务清单")
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 -- a SafeLoader subclass
+    except _AliasRefused as exc:
+        m = exc.mark
+        raise DataFileError(
+            f"{name}:{m.line + 1}:{m.column + 1}: 不支持 YAML 锚点与别名（& 和 *），请写出完整内容"
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        m = exc.problem_mark or exc.context_mark
+        where = f"{name}:{m.line + 1}:{m.column + 1}" if m is not None else name
+        problem = exc.problem or exc.context or "无法解析"
+        raise DataFileError(f"{where}: YAML 语法错误：{problem}") from None
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"{name}: YAML 错误：{exc}") from None
+    except RecursionError:
+        raise DataFileError(f"{name}: YAML 嵌套过深，不是任务清单") from None
+
+
+def parse(raw: bytes, name: str) -> TaskList:
+    """Bytes of a data file -> a validated TaskList, or a DataFileError."""
+    from .validation import validate
+
+    return validate(parse_yaml(raw, name), name, raw)
+
+
+def load(path: Path) -> TaskList:
+    return parse(read_bytes(path), path.name)
+
+
+# -- saving -----------------------------------------------------------------
+
+
+def to_data(tl: TaskList) -> dict[str, Any]:
+    data: dict[str, Any] = tl.model_dump(mode="python", exclude_defaults=True)
+    return data
+
+
+def dump(tl: TaskList) -> bytes:
+    return dump_data(to_data(tl))
+
+
+def dump_data(data: dict[str, Any]) -> bytes:
+    text: str = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1_000_000,
+        indent=2,
+    )
+    return text.encode("utf-8")
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """An exclusive lock for one read-modify-write of ``path``."""
+    from filelock import FileLock, Timeout
+
+    lock_path = path.with_name(f".{path.name}.lock")
+    lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise DataFileError(f"{path}: 等待其他写入者超时（{LOCK_TIMEOUT:.0f} 秒），请稍后再试") from None
+    except PermissionError:
+        raise DataFileError(f"{path.parent}: 目录不可写，无法修改数据文件") from None
+    except OSError as exc:
+        raise DataFileError(f"{path.parent}: 无法创建锁文件（{exc.strerror}）") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+#: Test hook: called with the name of each step of an atomic write.
+_step_hook: Callable[[str], None] | None = None
+
+
+def _step(name: str) -> None:
+    if _step_hook is not None:
+        _step_hook(name)
+
+
+def write_atomic(path: Path, content: bytes) -> None:
+    """Replace ``path`` with ``content`` so that a crash leaves old or new, never half."""
+    directory = path.parent
+    try:
+        mode = stat.S_IMODE(path.stat().st_mode)
+    except FileNotFoundError:
+        mode = 0o644
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        _step("created")
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(content)
+            _step("written")
+            fh.flush()
+            os.fsync(fh.fileno())
+        _step("synced")
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+        tmp_name = None
+        _step("replaced")
+        _fsync_dir(directory)
+    except PermissionError:
+        raise DataFileError(f"{path}: 没有写入权限，数据文件未修改") from None
+    except OSError as exc:
+        raise DataFileError(f"{path}: 写入失败（{exc.strerror}），数据文件未修改") from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+
+
+def _fsync_dir(directory: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+@dataclass
+class Saved:
+    path: Path
+    created_copy: bool
+
+
+def modify(location: Location, change: Callable[[TaskList], Any]) -> tuple[Any, Saved]:
+    """Load, apply ``change`` (which may raise UserError), validate, save atomically.
+
+    Changes to the bundled list go to the user's working copy instead, created
+    here under the same lock.
+    """
+    target = location.path
+    created = False
+    if location.is_bundled:
+        target = working_copy_path()
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataFileError(f"{target.parent}: 无法创建工作副本目录（{exc.strerror}）") from None
+    from .validation import validate
+
+    with locked(target):
+        source = target if target.exists() else location.path
+        created = source != target
+        raw = read_bytes(source)
+        tl = parse(raw, source.name)
+        result = change(tl)
+        data = to_data(tl)
+        validate(data, target.name)  # never write what would not load back
+        content = dump_data(data)
+        if content != raw or created:
+            write_atomic(target, content)
+    return result, Saved(target, created)

@@ -1,0 +1,125 @@
+"""Python data -> TaskList, with every problem as one located, plain line."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from .errors import DataFileError
+from .models import TaskList, reference_problems
+
+#: At most this many problems are listed; the rest are counted.
+MAX_PROBLEMS = 20
+
+Loc = tuple[str | int, ...]
+
+
+def validate(data: Any, name: str, raw: bytes | None = None) -> TaskList:
+    if not isinstance(data, dict):
+        kind = {list: "列表", str: "文本", int: "数字"}.get(type(data), type(data).__name__)
+        raise DataFileError(f"{name}: 不是任务清单：顶层应为 meta、categories、tasks 等字段，实为{kind}")
+    try:
+        tl = TaskList.model_validate(data)
+    except ValidationError as exc:
+        problems = [(_clean_loc(e["loc"]), _message(e)) for e in exc.errors()]
+    except RecursionError:
+        raise DataFileError(f"{name}: 嵌套过深，不是任务清单") from None
+    else:
+        problems = reference_problems(tl)
+        if not problems:
+            return tl
+    raise DataFileError(
+        f"{name}: 数据文件有 {len(problems)} 处问题", _format(problems, name, raw)
+    )
+
+
+def _clean_loc(loc: tuple[Any, ...]) -> Loc:
+    # drop the tags pydantic adds for members of a union ("literal['todo', ...]", "str")
+    return tuple(p for p in loc if isinstance(p, int) or "[" not in p and p not in ("str", "int"))
+
+
+def format_loc(loc: Loc) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += f".{part}" if out else str(part)
+    return out or "(顶层)"
+
+
+_TEMPLATES = {
+    "missing": "缺少必填字段",
+    "extra_forbidden": "不认识的字段（拼写错误？）",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "bool_type": "应为 true 或 false",
+    "date_type": "应为日期，如 2019-12-31",
+    "list_type": "应为列表",
+    "dict_type": "应为映射（字段: 值）",
+    "model_type": "应为映射（字段: 值）",
+    "model_attributes_type": "应为映射（字段: 值）",
+}
+
+
+def _message(err: Any) -> str:
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    given = err.get("input")
+    shown = repr(given) if not isinstance(given, (dict, list)) else type(given).__name__
+    if kind in _TEMPLATES:
+        text = _TEMPLATES[kind]
+        return text if kind in ("missing", "extra_forbidden") else f"{text}，实为 {shown[:60]}"
+    if kind == "literal_error":
+        return f"取值 {shown[:60]} 无效，应为 {ctx.get('expected', '')}"
+    if kind == "greater_than_equal":
+        return f"应不小于 {ctx.get('ge')}，实为 {shown}"
+    if kind == "too_short":
+        return f"至少应有 {ctx.get('min_length')} 项"
+    if kind == "value_error":
+        return str(ctx.get("error", err["msg"]))
+    return str(err["msg"])
+
+
+def _format(problems: list[tuple[Loc, str]], name: str, raw: bytes | None) -> list[str]:
+    lines_of = _line_finder(raw)
+    out = []
+    for loc, message in problems[:MAX_PROBLEMS]:
+        line = lines_of(loc)
+        where = f"{name}:{line}" if line else name
+        out.append(f"{where}: {format_loc(loc)}: {message}")
+    if len(problems) > MAX_PROBLEMS:
+        out.append(f"{name}: ……另有 {len(problems) - MAX_PROBLEMS} 处问题未列出")
+    return out
+
+
+def _line_finder(raw: bytes | None) -> Any:
+    """loc -> 1-based line of that node in the YAML text (only on the error path)."""
+    if raw is None:
+        return lambda loc: None
+    import yaml
+
+    try:
+        root = yaml.compose(raw.lstrip(b"\xef\xbb\xbf").decode("utf-8"), Loader=yaml.SafeLoader)
+    except Exception:  # the text parsed once already; be safe on the error path
+        return lambda loc: None
+
+    def find(loc: Loc) -> int | None:
+        node = root
+        for part in loc:
+            child = None
+            if isinstance(node, yaml.MappingNode):
+                for key, value in node.value:
+                    if key.value == part:
+                        child = value
+                        break
+            elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+                if 0 <= part < len(node.value):
+                    child = node.value[part]
+            if child is None:
+                break
+            node = child
+        return node.start_mark.line + 1 if node is not None else None
+
+    return find
