@@ -30,7 +30,7 @@ class IpqGroup(TyperGroup):
             if not hasattr(exc, "format_message"):
                 raise
             hint = _usage_hint(exc)
-            print(f"错误：{exc.format_message()}{hint}", file=sys.stderr)
+            print(f"错误：{_translate(exc.format_message())}{hint}", file=sys.stderr)
             code = EXIT_USER
         else:
             code = result if isinstance(result, int) else 0
@@ -41,8 +41,29 @@ class IpqGroup(TyperGroup):
 
 def _usage_hint(exc: Exception) -> str:
     ctx = getattr(exc, "ctx", None)
-    path = getattr(ctx, "command_path", None) or "ipq"
-    return f"（运行 {path} --help 查看用法）"
+    words = (getattr(ctx, "command_path", None) or "ipq").split()
+    return f"（运行 {' '.join(['ipq', *words[1:]])} --help 查看用法）"
+
+
+_USAGE_PHRASES = (
+    (r"^No such option: ", "没有这个选项："),
+    (r"^No such command ", "没有这个命令："),
+    (r"^Missing option ", "缺少选项 "),
+    (r"^Missing argument ", "缺少参数 "),
+    (r"^Got unexpected extra arguments? \((.*)\)", r"多余的参数：\1"),
+    (r"^Option '(.*)' requires an argument\.", r"选项 \1 需要一个值"),
+    (r" \(Possible options: (.*)\)", r"（可用的选项：\1）"),
+    (r" Did you mean (.*)\?", r"（您是不是要找 \1？）"),
+    (r"\.$", ""),
+)
+
+
+def _translate(message: str) -> str:
+    import re
+
+    for pattern, replacement in _USAGE_PHRASES:
+        message = re.sub(pattern, replacement, message)
+    return message
 
 
 def _report(exc: IpqError) -> None:
@@ -129,7 +150,7 @@ def list_tasks(
 
 @app.command("show")
 def show(
-    task: Annotated[int, typer.Argument(help="任务编号（1–18）。", show_default=False)],
+    task: Annotated[str, typer.Argument(help="任务编号（1–18）。", show_default=False)],
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
     file: FileOpt = None,
@@ -146,13 +167,10 @@ def show(
         render.print_task(tl, t, day)
 
 
-def _task(tl: Any, number: int) -> Any:
-    from .errors import UserError
+def _task(tl: Any, text: str) -> Any:
+    from .query import find_task
 
-    t = tl.task(number)
-    if t is None:
-        raise UserError(f"没有编号为 {number} 的任务（本清单任务编号为 1–{len(tl.tasks)}）")
-    return t
+    return find_task(tl, text)
 
 
 @app.command("depts")

@@ -193,7 +193,9 @@ class TaskList(Model):
 def reference_problems(tl: TaskList) -> list[tuple[tuple[str | int, ...], str]]:
     """Problems no single field can see: (location, message) pairs."""
     problems: list[tuple[tuple[str | int, ...], str]] = []
-    add = problems.append
+
+    def add(loc: tuple[str | int, ...], message: str) -> None:
+        problems.append((loc, message))
 
     numbers = [c.number for c in tl.categories]
     for i, c in enumerate(tl.categories):

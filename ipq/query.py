@@ -44,6 +44,18 @@ def parse_date(text: str) -> date:
 # -- tasks ------------------------------------------------------------------
 
 
+def find_task(tl: TaskList, text: str) -> Task:
+    """A task by its number as typed ("12", " 12 ", "12."), or a UserError."""
+    cleaned = text.strip().rstrip(".、")
+    span = f"本清单任务编号为 1–{len(tl.tasks)}"
+    if not cleaned.isascii() or not cleaned.isdigit():
+        raise UserError(f"任务编号“{text}”无效：请写阿拉伯数字（{span}）")
+    t = tl.task(int(cleaned))
+    if t is None:
+        raise UserError(f"没有编号为 {int(cleaned)} 的任务（{span}）")
+    return t
+
+
 def is_overdue(due: date, status: str, as_of: date) -> bool:
     return status != "done" and due < as_of
 

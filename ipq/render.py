@@ -87,16 +87,22 @@ def obligations_json(obs: Obligations, as_of: date | None = None) -> dict[str, A
 
 
 def console(stderr: bool = False) -> Console:
+    """A console that writes no escape codes when piped or when NO_COLOR is set."""
+    import os
+
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    if os.environ.get("NO_COLOR"):
+        return Console(stderr=stderr, highlight=False, color_system=None)
+    return Console(stderr=stderr, highlight=False)
 
 
 def new_table(*columns: tuple[str, dict[str, Any]], title: str | None = None) -> Table:
     from rich import box
     from rich.table import Table
 
-    table = Table(title=title, box=box.SQUARE, show_lines=False, title_justify="left")
+    expand = any("ratio" in opts for _, opts in columns)
+    table = Table(title=title, box=box.SQUARE, title_justify="left", expand=expand)
     for header, opts in columns:
         table.add_column(header, **opts)
     return table
@@ -208,11 +214,11 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
     table = new_table(
         ("编号", {**SHORT, "justify": "right"}),
         ("任务", {**FOLD, "ratio": 2}),
-        ("要求", {**FOLD, "min_width": 4}),
+        ("要求", {**FOLD, "min_width": 4, "max_width": 6}),
         ("依据", {**FOLD, "ratio": 2}),
-        ("地方落实举措", {**FOLD, "ratio": 5}),
-        ("完成时间", {**FOLD, "min_width": 4}),
-        ("状态", {**FOLD, "min_width": 4}),
+        ("地方落实举措", {**FOLD, "ratio": 6}),
+        ("完成时间", {**FOLD, "min_width": 4, "max_width": 8}),
+        ("状态", {**FOLD, "min_width": 4, "max_width": 8}),
         title=f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）",
     )
     for ob in obs.items:

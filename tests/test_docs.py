@@ -1,0 +1,48 @@
+"""The README's promises: its commands are the ones CI runs, every command is documented."""
+
+from __future__ import annotations
+
+import re
+
+from ipq.cli import app
+from typer.main import get_command
+
+from .conftest import ROOT, invoke
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def quick_start() -> list[str]:
+    section = README.split("## 快速开始", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```sh\n(.*?)\n```", section, flags=re.S)
+
+
+def test_quick_start_is_two_commands_and_ci_runs_the_test_one() -> None:
+    run, test = quick_start()
+    assert run.endswith("ipq list --dept 商标局") and "pip install ." in run
+    assert '".[test]"' in test and "pytest" in test
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert test in ci.splitlines()
+
+
+def command_names() -> list[str]:
+    group = get_command(app)
+    return sorted(group.commands)  # type: ignore[attr-defined]
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    group = get_command(app)
+    for name in command_names():
+        command = group.commands[name]  # type: ignore[attr-defined]
+        assert (command.help or "").strip(), f"{name} has no help text"
+        assert f"`ipq {name}" in README, f"{name} is missing from README.md"
+        res = invoke(name, "--help")
+        assert res.exit_code == 0 and "Usage" in res.stdout
+
+
+def test_exit_codes_are_documented() -> None:
+    from ipq import errors
+
+    table = README.split("### 退出码", 1)[1]
+    for code in (errors.EXIT_OK, errors.EXIT_USER, errors.EXIT_DATA):
+        assert f"| {code} |" in table
