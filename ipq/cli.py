@@ -174,23 +174,32 @@ def _task(tl: Any, text: str) -> Any:
 
 
 @app.command("depts")
-def depts(json_: JsonOpt = False, file: FileOpt = None) -> None:
+def depts(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -> None:
     """列出国家知识产权局各部门及其牵头的任务。"""
     from . import render
-    from .query import departments_overview
+    from .query import department_tally, departments_overview
 
+    day = _as_of(as_of)
     tl = _load(file)
     overview = departments_overview(tl)
-    english = {d.name: d.english for d in tl.departments}
+    info = {d.name: d for d in tl.departments}
+    tallies = {name: department_tally(tl, name, day) for name, _ in overview}
     if json_:
         render.emit_json(
             [
-                {"name": name, "english": english[name], "aliases": aliases, "tasks": [t.id for t in tasks]}
-                for (name, tasks), aliases in zip(overview, (d.aliases for d in tl.departments))
+                {
+                    "name": name,
+                    "english": info[name].english,
+                    "aliases": info[name].aliases,
+                    "tasks": [t.id for t in tasks],
+                    "done": tallies[name].done,
+                    "overdue": tallies[name].overdue,
+                }
+                for name, tasks in overview
             ]
         )
     else:
-        render.print_departments([(name, english[name], tasks) for name, tasks in overview])
+        render.print_departments([(name, info[name].english, tasks, tallies[name]) for name, tasks in overview])
 
 
 @app.command("validate")
@@ -237,14 +246,16 @@ def obligations(
 
 
 @app.command("provinces")
-def provinces(json_: JsonOpt = False, file: FileOpt = None) -> None:
-    """列出各省份（含新疆生产建设兵团）必做、选做和涉及则必做的举措数。"""
+def provinces(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -> None:
+    """列出各省份（含新疆生产建设兵团）必做、选做和涉及则必做的举措数及进度。"""
     from . import render
     from .names import PROVINCES
-    from .query import provinces_overview
+    from .query import province_tally, provinces_overview
 
+    day = _as_of(as_of)
     tl = _load(file)
     rows = provinces_overview(tl)
+    tallies = {name: province_tally(tl, name, day) for name, _ in rows}
     if json_:
         info = {p.name: p for p in PROVINCES}
         render.emit_json(
@@ -256,12 +267,15 @@ def provinces(json_: JsonOpt = False, file: FileOpt = None) -> None:
                     "pinyin": info[name].pinyin,
                     "english": info[name].english,
                     "counts": counts,
+                    "tasks": tallies[name].total,
+                    "done": tallies[name].done,
+                    "overdue": tallies[name].overdue,
                 }
                 for name, counts in rows
             ]
         )
     else:
-        render.print_provinces(rows)
+        render.print_provinces([(name, counts, tallies[name]) for name, counts in rows])
 
 
 groups_app = typer.Typer(cls=IpqGroup, help="省份组：成员、含义与出处。", invoke_without_command=True)
@@ -280,6 +294,132 @@ def groups(ctx: typer.Context, json_: JsonOpt = False, file: FileOpt = None) -> 
         render.emit_json(render.groups_json(tl))
     else:
         render.print_groups(tl)
+
+
+@groups_app.command("add")
+def groups_add(
+    group: Annotated[str, typer.Argument(help="省份组，如 知识产权保护中心。", show_default=False)],
+    provinces: Annotated[list[str], typer.Argument(help="一个或多个省份。", show_default=False)],
+    source: Annotated[
+        str | None, typer.Option("--source", help="成员的出处（文件、新闻），建议填写。", show_default=False)
+    ] = None,
+    file: FileOpt = None,
+) -> None:
+    """把省份加入一个省份组（记入变更记录，可撤销）。"""
+    from .ledger import group_add
+
+    _change(file, lambda tl: group_add(tl, group, provinces, source))
+
+
+@groups_app.command("remove")
+def groups_remove(
+    group: Annotated[str, typer.Argument(help="省份组。", show_default=False)],
+    provinces: Annotated[list[str], typer.Argument(help="一个或多个省份。", show_default=False)],
+    file: FileOpt = None,
+) -> None:
+    """把省份移出一个省份组（记入变更记录，可撤销）。"""
+    from .ledger import group_remove
+
+    _change(file, lambda tl: group_remove(tl, group, provinces))
+
+
+def _change(file: Path | None, change: Any, prefix: str = "") -> None:
+    """Run one change through the locked, atomic write and report it."""
+    from . import render
+    from .ledger import describe
+    from .store import locate, modify
+
+    changes, saved = modify(locate(file), change)
+    if saved.created_copy:
+        print(f"已创建工作副本：{saved.path}（内置清单保持不变；以后的命令都使用这个副本）", file=sys.stderr)
+    render.print_changes([prefix + describe(ch) for ch in changes], "没有变化，数据文件未修改。")
+
+
+@app.command("mark")
+def mark(
+    tasks: Annotated[list[str], typer.Argument(help="一个或多个任务编号。", show_default=False)],
+    status: Annotated[
+        str,
+        typer.Option("--status", "-s", help="todo、in_progress、done、blocked（或 未开始、进行中、已完成、受阻）。",
+                     show_default=False),
+    ],
+    note: Annotated[str | None, typer.Option("--note", "-n", help="备注（替换原备注）。", show_default=False)] = None,
+    province: Annotated[
+        str | None, typer.Option("--province", "-p", help="记录该省份的进度，而不是国家知识产权局的。", show_default=False)
+    ] = None,
+    file: FileOpt = None,
+) -> None:
+    """记录进度：设定任务的状态（国家知识产权局的，或用 --province 设定某省份的）。"""
+    from .ledger import mark as do_mark
+
+    _change(file, lambda tl: do_mark(tl, tasks, status, note, province))
+
+
+@app.command("undo")
+def undo(file: FileOpt = None) -> None:
+    """撤销最近一次修改（mark 或 groups add/remove）；可重复。"""
+    from .ledger import undo as do_undo
+
+    _change(file, lambda tl: do_undo(tl), prefix="已撤销：")
+
+
+@app.command("history")
+def history(
+    task: Annotated[str | None, typer.Argument(help="只看这项任务。", show_default=False)] = None,
+    province: Annotated[str | None, typer.Option("--province", "-p", help="只看这个省份的变更。")] = None,
+    json_: JsonOpt = False,
+    file: FileOpt = None,
+) -> None:
+    """变更记录，最新的在前：时间、单位、原状态 → 新状态、备注。"""
+    from . import render
+    from .ledger import history as changes_of
+
+    tl = _load(file)
+    changes = changes_of(tl, task, province)
+    if json_:
+        render.emit_json([render.change_json(ch) for ch in changes])
+    else:
+        render.print_history(changes)
+
+
+@app.command("summary")
+def summary(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -> None:
+    """进度汇总：按类别、牵头部门和省份统计完成数，以及逾期数。"""
+    from . import render
+    from .query import summary as make_summary
+
+    day = _as_of(as_of)
+    result = make_summary(_load(file), day)
+    if json_:
+        render.emit_json(render.summary_json(result))
+    else:
+        render.print_summary(result)
+
+
+@app.command("where")
+def where(file: FileOpt = None) -> None:
+    """显示正在使用的数据文件（路径在标准输出，说明在标准错误）。"""
+    from .store import locate
+
+    location = locate(file)
+    print(location.path)
+    print(location.describe(), file=sys.stderr)
+
+
+@app.command("init")
+def init(
+    path: Annotated[
+        Path | None, typer.Argument(help="副本的位置；默认为用户数据目录中的工作副本。", show_default=False)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的文件。")] = False,
+) -> None:
+    """把内置的 2019 年清单复制一份，以便记录进度。"""
+    from .store import init_copy
+
+    target = init_copy(path, force)
+    print(f"已创建：{target}")
+    if path is not None:
+        print(f"使用方法：ipq --file {target} …，或设置环境变量 IPQ_FILE={target}", file=sys.stderr)
 
 
 def main() -> None:

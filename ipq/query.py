@@ -186,3 +186,61 @@ def tasks_of_group(tl: TaskList, group: str) -> list[int]:
 
 def unique(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
+
+
+# -- progress ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tally:
+    name: str
+    done: int
+    total: int
+    overdue: int
+
+
+def _tally(name: str, statuses: list[tuple[str, date]], as_of: date) -> Tally:
+    done = sum(1 for s, _ in statuses if s == "done")
+    late = sum(1 for s, due in statuses if is_overdue(due, s, as_of))
+    return Tally(name, done, len(statuses), late)
+
+
+def province_tasks(tl: TaskList, province: str) -> list[Task]:
+    """Tasks that place a duty (of any level) on the province."""
+    return [t for t in tl.tasks if any(duty_level(tl, d, province) for d in t.duties)]
+
+
+def province_tally(tl: TaskList, province: str, as_of: date) -> Tally:
+    statuses = [(t.province_progress(province).status, t.deadline.due) for t in province_tasks(tl, province)]
+    return _tally(province, statuses, as_of)
+
+
+def department_tally(tl: TaskList, department: str, as_of: date) -> Tally:
+    statuses = [(t.progress.status, t.deadline.due) for t in tl.tasks if department in t.departments]
+    return _tally(department, statuses, as_of)
+
+
+@dataclass(frozen=True)
+class Summary:
+    as_of: date
+    statuses: dict[str, int]
+    overdue: int
+    categories: list[Tally]
+    departments: list[Tally]
+    provinces: list[Tally]
+
+
+def summary(tl: TaskList, as_of: date) -> Summary:
+    statuses = {s: sum(1 for t in tl.tasks if t.progress.status == s) for s in STATUSES}
+    overdue = sum(1 for t in tl.tasks if is_overdue(t.deadline.due, t.progress.status, as_of))
+    categories = [
+        _tally(
+            f"{c.numeral}、{c.title}",
+            [(t.progress.status, t.deadline.due) for t in tl.tasks if t.category == c.number],
+            as_of,
+        )
+        for c in tl.categories
+    ]
+    departments = [department_tally(tl, d.name, as_of) for d in tl.departments]
+    provinces = [province_tally(tl, p, as_of) for p in PROVINCE_NAMES]
+    return Summary(as_of, statuses, overdue, categories, departments, provinces)

@@ -11,8 +11,8 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .models import STATUS_LABELS, Progress, Task, TaskList
-from .query import LEVEL_LABELS, Obligation, Obligations, is_overdue
+from .models import STATUS_LABELS, Change, Progress, Task, TaskList
+from .query import LEVEL_LABELS, Obligation, Obligations, Summary, Tally, is_overdue
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -194,16 +194,19 @@ def print_task(tl: TaskList, t: Task, as_of: date) -> None:
             out.print(Text(f"{name}：{status_text(pp, t.deadline.due, as_of)}{note}"))
 
 
-def print_departments(rows: list[tuple[str, str, list[Task]]]) -> None:
+def print_departments(rows: list[tuple[str, str, list[Task], Tally]]) -> None:
     table = new_table(
         ("部门", {**FOLD, "min_width": 8}),
         ("英文名", {**FOLD, "ratio": 2}),
         ("牵头任务", {**FOLD, "ratio": 1}),
         ("数量", {**SHORT, "justify": "right"}),
+        ("完成", {**SHORT, "justify": "right"}),
         title="国家知识产权局各部门牵头的任务",
     )
-    for name, english, tasks in rows:
-        table.add_row(name, english, "、".join(str(t.id) for t in tasks), str(len(tasks)))
+    for name, english, tasks, tally in rows:
+        table.add_row(
+            name, english, "、".join(str(t.id) for t in tasks), str(len(tasks)), f"{tally.done}/{tally.total}"
+        )
     console().print(table)
 
 
@@ -247,16 +250,21 @@ def obligations_summary(obs: Obligations) -> str:
     return f"{obs.province}：{parts}{tail}。"
 
 
-def print_provinces(rows: list[tuple[str, dict[str, int]]]) -> None:
+def print_provinces(rows: list[tuple[str, dict[str, int], Tally]]) -> None:
     table = new_table(
         ("省份", {**FOLD, "min_width": 8}),
         ("必做", {**SHORT, "justify": "right"}),
         ("选做", {**SHORT, "justify": "right"}),
         ("涉及则必做", {**SHORT, "justify": "right"}),
+        ("进度", {"no_wrap": True, "width": 12}),
+        ("完成", {**SHORT, "justify": "right"}),
         title="各省份的地方落实举措",
     )
-    for name, counts in rows:
-        table.add_row(name, str(counts["must"]), str(counts["optional"]), str(counts["if_member"]))
+    for name, counts, tally in rows:
+        table.add_row(
+            name, str(counts["must"]), str(counts["optional"]), str(counts["if_member"]),
+            _bar(tally.done, tally.total), f"{tally.done}/{tally.total}",
+        )
     console().print(table)
 
 
@@ -292,3 +300,92 @@ def print_groups(tl: TaskList) -> None:
         else:
             out.print("（尚无已知成员）")
         out.print()
+
+
+# -- progress ---------------------------------------------------------------
+
+
+def change_json(ch: Change) -> dict[str, Any]:
+    return {
+        "seq": ch.seq,
+        "at": ch.at,
+        "action": ch.action,
+        "task": ch.task,
+        "unit": ch.unit,
+        "group": ch.group,
+        "old": ch.old,
+        "new": ch.new,
+        "note": ch.note,
+    }
+
+
+def print_changes(lines: list[str], empty: str) -> None:
+    from rich.text import Text
+
+    out = console()
+    if not lines:
+        out.print(empty)
+    for line in lines:
+        out.print(Text(line))
+
+
+def print_history(changes: list[Change]) -> None:
+    from rich.text import Text
+
+    from .ledger import describe
+
+    if not changes:
+        console().print("没有变更记录。")
+        return
+    table = new_table(
+        ("序号", {**SHORT, "justify": "right"}),
+        ("时间", {**FOLD, "min_width": 10, "max_width": 25}),
+        ("变更", {**FOLD, "ratio": 3}),
+        title="变更记录（最新在前）",
+    )
+    for ch in changes:
+        table.add_row(str(ch.seq), ch.at.replace("T", " "), Text(describe(ch)))
+    console().print(table)
+
+
+def _bar(done: int, total: int) -> Any:
+    from rich.progress_bar import ProgressBar
+
+    return ProgressBar(total=max(total, 1), completed=done, width=12)
+
+
+def summary_json(s: Summary) -> dict[str, Any]:
+    def rows(tallies: list[Tally], key: str) -> list[dict[str, Any]]:
+        return [{key: t.name, "done": t.done, "total": t.total, "overdue": t.overdue} for t in tallies]
+
+    return {
+        "as_of": s.as_of.isoformat(),
+        "tasks": {**s.statuses, "total": sum(s.statuses.values()), "overdue": s.overdue},
+        "categories": rows(s.categories, "category"),
+        "departments": rows(s.departments, "department"),
+        "provinces": rows(s.provinces, "province"),
+    }
+
+
+def print_summary(s: Summary) -> None:
+    from rich.text import Text
+
+    out = console()
+    total = sum(s.statuses.values())
+    counts = "，".join(f"{STATUS_LABELS[k]} {v}" for k, v in s.statuses.items())
+    out.print(Text(f"截至 {s.as_of.isoformat()}：共 {total} 项任务，{counts}；逾期 {s.overdue} 项。", style="bold"))
+    for title, head, tallies in (
+        ("按类别（国家知识产权局进度）", "类别", s.categories),
+        ("按牵头部门", "部门", s.departments),
+        ("按省份（对该省份有要求的任务）", "省份", s.provinces),
+    ):
+        table = new_table(
+            (head, {**FOLD, "ratio": 3}),
+            ("进度", {"no_wrap": True, "width": 12}),
+            ("完成", {**SHORT, "justify": "right"}),
+            ("逾期", {**SHORT, "justify": "right"}),
+            title=title,
+        )
+        for t in tallies:
+            table.add_row(Text(t.name), _bar(t.done, t.total), f"{t.done}/{t.total}", str(t.overdue))
+        out.print(table)

@@ -286,6 +286,25 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
+def init_copy(path: Path | None, force: bool) -> Path:
+    """Copy the bundled list to ``path`` (default: the working copy)."""
+    from .errors import UserError
+
+    target = path if path is not None else working_copy_path()
+    if target.is_dir():
+        raise UserError(f"{target} 是一个目录，请给出文件路径，如 {target / BUNDLED_NAME}")
+    if target.exists() and not force:
+        raise UserError(f"{target} 已存在；要覆盖请加 --force（原有进度会丢失）")
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataFileError(f"{target.parent}: 无法创建目录（{exc.strerror}）") from None
+    content = read_bytes(bundled_path())
+    with locked(target):
+        write_atomic(target, content)
+    return target
+
+
 @dataclass
 class Saved:
     path: Path
@@ -317,6 +336,8 @@ def modify(location: Location, change: Callable[[TaskList], Any]) -> tuple[Any, 
         data = to_data(tl)
         validate(data, target.name)  # never write what would not load back
         content = dump_data(data)
-        if content != raw or created:
+        if content != raw:
             write_atomic(target, content)
+        else:  # nothing changed: nothing is written, no copy is made
+            created = False
     return result, Saved(target, created)

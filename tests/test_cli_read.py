@@ -120,7 +120,7 @@ def test_depts(tl: TaskList) -> None:
     by_name = {d["name"]: d["tasks"] for d in data}
     assert by_name["商标局"] == [1, 3, 4, 10, 13]
     assert by_name["专利局审业部"] == [1, 2, 4, 5, 12]
-    assert list(data[0]) == ["name", "english", "aliases", "tasks"]
+    assert list(data[0]) == ["name", "english", "aliases", "tasks", "done", "overdue"]
     table = invoke("depts").stdout
     assert "专利局自动化部" in table and "1、10" in table
 
