@@ -276,6 +276,15 @@ def write_atomic(path: Path, content: bytes) -> None:
                 pass
 
 
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporary files left by a writer that crashed (we hold the lock: none is live)."""
+    for stale in path.parent.glob(f".{path.name}.*.tmp"):
+        try:
+            stale.unlink()
+        except OSError:
+            pass
+
+
 def _fsync_dir(directory: Path) -> None:
     if os.name != "posix":
         return
@@ -337,6 +346,7 @@ def modify(location: Location, change: Callable[[TaskList], Any]) -> tuple[Any, 
         validate(data, target.name)  # never write what would not load back
         content = dump_data(data)
         if content != raw:
+            _remove_stale_temporaries(target)
             write_atomic(target, content)
         else:  # nothing changed: nothing is written, no copy is made
             created = False
