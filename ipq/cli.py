@@ -110,25 +110,32 @@ def _as_of(text: str | None) -> date:
     return parse_date(text) if text else date.today()
 
 
+DeptOpt = Annotated[str | None, typer.Option("--dept", "-d", help="牵头部门，如 商标局、审业部。")]
+CategoryOpt = Annotated[str | None, typer.Option("--category", "-c", help="类别：1–7、一–七或类别名称。")]
+StatusOpt = Annotated[
+    str | None,
+    typer.Option("--status", "-s", help="状态：todo、in_progress、done、blocked（或 未开始、进行中、已完成、受阻）。"),
+]
+DeadlineOpt = Annotated[
+    str | None,
+    typer.Option("--deadline", help="完成时间：年内有阶段性成果（milestone）或 年底前完成（completion）。"),
+]
+GrepOpt = Annotated[str | None, typer.Option("--grep", "-g", help="在任务名称和落实举措中查找文字。")]
+ProvinceFilterOpt = Annotated[
+    str | None, typer.Option("--province", "-p", help="只列出对该省份有要求的任务；--status 按该省份的进度筛选。")
+]
+OverdueOpt = Annotated[bool, typer.Option("--overdue", help="只列出逾期（已过完成时间且未完成）的任务。")]
+
+
 @app.command("list")
 def list_tasks(
-    dept: Annotated[str | None, typer.Option("--dept", "-d", help="牵头部门，如 商标局、审业部。")] = None,
-    category: Annotated[
-        str | None, typer.Option("--category", "-c", help="类别：1–7、一–七或类别名称。")
-    ] = None,
-    status: Annotated[
-        str | None,
-        typer.Option("--status", "-s", help="状态：todo、in_progress、done、blocked（或 未开始、进行中、已完成、受阻）。"),
-    ] = None,
-    deadline: Annotated[
-        str | None,
-        typer.Option("--deadline", help="完成时间：年内有阶段性成果（milestone）或 年底前完成（completion）。"),
-    ] = None,
-    grep: Annotated[str | None, typer.Option("--grep", "-g", help="在任务名称和落实举措中查找文字。")] = None,
-    province: Annotated[
-        str | None, typer.Option("--province", "-p", help="只列出对该省份有要求的任务；--status 按该省份的进度筛选。")
-    ] = None,
-    overdue: Annotated[bool, typer.Option("--overdue", help="只列出逾期（已过完成时间且未完成）的任务。")] = False,
+    dept: DeptOpt = None,
+    category: CategoryOpt = None,
+    status: StatusOpt = None,
+    deadline: DeadlineOpt = None,
+    grep: GrepOpt = None,
+    province: ProvinceFilterOpt = None,
+    overdue: OverdueOpt = False,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
     file: FileOpt = None,
@@ -420,6 +427,64 @@ def init(
     print(f"已创建：{target}")
     if path is not None:
         print(f"使用方法：ipq --file {target} …，或设置环境变量 IPQ_FILE={target}", file=sys.stderr)
+
+
+@app.command("export")
+def export(
+    fmt: Annotated[
+        str | None,
+        typer.Option("--format", "-F", help="xlsx、csv、md、json 或 html；省略时按 -o 的扩展名。", show_default=False),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="输出文件；省略时文本格式输出到标准输出。", show_default=False)
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="覆盖已有的输出文件。")] = False,
+    dept: DeptOpt = None,
+    category: CategoryOpt = None,
+    status: StatusOpt = None,
+    deadline: DeadlineOpt = None,
+    grep: GrepOpt = None,
+    province: Annotated[
+        str | None, typer.Option("--province", "-p", help="导出该省份的地方落实举措台账（要求、依据、状态）。")
+    ] = None,
+    level: Annotated[
+        str | None, typer.Option("--level", "-l", help="与 --province 一起：只导出 must、optional 或 if_member。")
+    ] = None,
+    overdue: OverdueOpt = False,
+    as_of: AsOfOpt = None,
+    file: FileOpt = None,
+) -> None:
+    """导出台账：Excel（xlsx）、CSV、Markdown、JSON 或 HTML，筛选条件与 ipq list 相同。"""
+    from . import export as ex
+    from . import render
+    from .query import TaskQuery, obligations, select_tasks
+
+    kind = ex.choose_format(fmt, output)
+    ex.check_output(kind, output, force)
+    day = _as_of(as_of)
+    tl = _load(file)
+    tasks = select_tasks(tl, TaskQuery(dept, category, status, deadline, grep, province, overdue, day))
+    if province:
+        obs = obligations(tl, province, level)
+        chosen = {t.id for t in tasks}
+        obs = type(obs)(obs.province, [o for o in obs.items if o.task.id in chosen], obs.not_concerned)
+        report = ex.obligation_report(tl, obs, day, render.obligations_json(obs, day))
+    else:
+        if level:
+            from .errors import UserError
+
+            raise UserError("--level 只能与 --province 一起使用")
+        report = ex.task_report(tl, tasks, day, [render.task_json(tl, t, day) for t in tasks])
+    content = ex.render(report, kind)
+    if output is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(content)
+        sys.stdout.flush()
+        return
+    from .store import write_atomic
+
+    write_atomic(output, content)
+    print(f"已导出 {len(report.rows)} 行到 {output}", file=sys.stderr)
 
 
 def main() -> None:

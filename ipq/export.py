@@ -1,0 +1,278 @@
+"""Reports to hand on: Excel 台账, CSV, Markdown, JSON and HTML.
+
+Every format is built from the same rows (:func:`task_rows` or
+:func:`obligation_rows`), so they agree with each other and with ``ipq list``.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from .errors import UserError
+from .models import STATUS_LABELS, Task, TaskList
+from .query import LEVEL_LABELS, Obligations, is_overdue
+
+FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "json", "html")
+BINARY = {"xlsx"}
+_SUFFIXES = {".xlsx": "xlsx", ".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json",
+             ".html": "html", ".htm": "html"}
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    width: int  # in Excel character units; a Chinese character takes about 2
+    wrap: bool = True
+
+
+@dataclass(frozen=True)
+class Report:
+    """What any format writes: a title, the date, the columns and the rows."""
+
+    title: str
+    subtitle: str
+    as_of: date
+    columns: list[Column]
+    rows: list[list[str]]
+    statuses: list[str]  # one per row, for the summary
+    overdue: list[bool]
+    json: Any
+
+
+def choose_format(fmt: str | None, output: Path | None) -> str:
+    if fmt:
+        wanted = fmt.strip().lower().lstrip(".")
+        wanted = {"markdown": "md", "excel": "xlsx", "htm": "html"}.get(wanted, wanted)
+        if wanted not in FORMATS:
+            raise UserError(f"未知的格式“{fmt}”，可用：{'、'.join(FORMATS)}")
+        return wanted
+    if output is not None and output.suffix.lower() in _SUFFIXES:
+        return _SUFFIXES[output.suffix.lower()]
+    raise UserError(f"请用 --format 指定格式（{'、'.join(FORMATS)}），或用 -o 给出带扩展名的文件名")
+
+
+def _status(progress_status: str, due: date, as_of: date) -> str:
+    label = STATUS_LABELS[progress_status]
+    return f"{label}（逾期）" if is_overdue(due, progress_status, as_of) else label
+
+
+def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[Any]) -> Report:
+    columns = [
+        Column("编号", 6, wrap=False), Column("类别", 16), Column("任务清单", 22), Column("落实举措", 70),
+        Column("执行部门", 22), Column("完成时间", 12), Column("状态", 10), Column("备注", 24),
+        Column("更新时间", 22, wrap=False),
+    ]
+    rows = []
+    for t in tasks:
+        cat = tl.category(t.category)
+        measures = "\n".join([t.national_measures, *(d.measures for d in t.duties)])
+        units = "\n".join(["局内：" + "、".join(t.departments), *(f"省份：{d.rule.text}" for d in t.duties)])
+        p = t.progress
+        rows.append([
+            str(t.id), f"{cat.numeral}、{cat.title}", t.title, measures, units, t.deadline.text,
+            _status(p.status, t.deadline.due, as_of), p.note or "", p.updated or "",
+        ])
+    return Report(
+        tl.meta.title, f"{tl.meta.issuer} · 共 {len(tasks)} 项任务", as_of, columns, rows,
+        [t.progress.status for t in tasks],
+        [is_overdue(t.deadline.due, t.progress.status, as_of) for t in tasks], json_rows,
+    )
+
+
+def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any) -> Report:
+    columns = [
+        Column("编号", 6, wrap=False), Column("任务", 22), Column("要求", 10), Column("依据", 20),
+        Column("地方落实举措", 70), Column("完成时间", 12), Column("状态", 10), Column("备注", 24),
+        Column("更新时间", 22, wrap=False),
+    ]
+    rows = []
+    for o in obs.items:
+        t = o.task
+        number = str(t.id) if len(t.duties) == 1 else f"{t.id}.{o.duty_number}"
+        rows.append([
+            number, t.title, LEVEL_LABELS[o.level], o.duty.rule.text, o.duty.measures, t.deadline.text,
+            _status(o.progress.status, t.deadline.due, as_of), o.progress.note or "", o.progress.updated or "",
+        ])
+    return Report(
+        f"{tl.meta.title}：{obs.province}", f"{obs.province} · 共 {len(obs.items)} 项地方落实举措", as_of,
+        columns, rows, [o.progress.status for o in obs.items],
+        [is_overdue(o.task.deadline.due, o.progress.status, as_of) for o in obs.items], json_obj,
+    )
+
+
+def progress_line(report: Report) -> str:
+    counts = {s: report.statuses.count(s) for s in STATUS_LABELS}
+    parts = "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items())
+    return f"共 {len(report.rows)} 项：{parts}；逾期 {sum(report.overdue)} 项（截至 {report.as_of.isoformat()}）"
+
+
+# -- writers ----------------------------------------------------------------
+
+
+def to_csv(report: Report) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow([c.header for c in report.columns])
+    writer.writerows(report.rows)
+    return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
+
+
+def _md_cell(text: str) -> str:
+    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", "<br>") or " "
+
+
+def to_markdown(report: Report) -> bytes:
+    lines = [
+        f"# {report.title}",
+        "",
+        f"{report.subtitle}。{progress_line(report)}。",
+        "",
+        "| " + " | ".join(c.header for c in report.columns) + " |",
+        "|" + "|".join("---" for _ in report.columns) + "|",
+    ]
+    lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in report.rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def to_json(report: Report) -> bytes:
+    return (json.dumps(report.json, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+_CSS = """
+body { font-family: "Noto Sans CJK SC", "Microsoft YaHei", "PingFang SC", "SimSun", sans-serif;
+       margin: 2em; color: #222; line-height: 1.5; }
+h1 { font-size: 1.5em; margin-bottom: 0.2em; }
+.meta { color: #555; margin: 0 0 1em; }
+table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
+th, td { border: 1px solid #999; padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
+th { background: #e8eef7; }
+td.measures { white-space: pre-wrap; }
+td.nowrap { white-space: nowrap; }
+tr.overdue td.status { color: #b00020; font-weight: bold; }
+.summary td, .summary th { text-align: center; }
+@media print {
+  body { margin: 0; font-size: 10pt; }
+  thead { display: table-header-group; }
+  tr { page-break-inside: avoid; }
+  th { background: none; }
+}
+"""
+
+
+def to_html(report: Report) -> bytes:
+    e = html.escape
+    counts = {s: report.statuses.count(s) for s in STATUS_LABELS}
+    summary = "".join(f"<th>{e(STATUS_LABELS[s])}</th>" for s in counts) + "<th>逾期</th><th>合计</th>"
+    numbers = "".join(f"<td>{n}</td>" for n in counts.values())
+    numbers += f"<td>{sum(report.overdue)}</td><td>{len(report.rows)}</td>"
+    wide = {"落实举措", "地方落实举措"}
+    head = "".join(f"<th>{e(c.header)}</th>" for c in report.columns)
+    body = []
+    for row, late in zip(report.rows, report.overdue):
+        cells = []
+        for c, value in zip(report.columns, row):
+            cls = "measures" if c.header in wide else ("status" if c.header == "状态" else "")
+            if not c.wrap:
+                cls = (cls + " nowrap").strip()
+            attr = f' class="{cls}"' if cls else ""
+            cells.append(f"<td{attr}>{e(value)}</td>")
+        row_attr = ' class="overdue"' if late else ""
+        body.append(f"<tr{row_attr}>" + "".join(cells) + "</tr>")
+    page = f"""<!DOCTYPE html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{e(report.title)}</title>
+<style>{_CSS}</style>
+</head>
+<body>
+<h1>{e(report.title)}</h1>
+<p class="meta">{e(report.subtitle)} · 报告日期：{report.as_of.isoformat()}</p>
+<table class="summary"><thead><tr>{summary}</tr></thead><tbody><tr>{numbers}</tr></tbody></table>
+<p class="meta">{e(progress_line(report))}</p>
+<table class="tasks">
+<thead><tr>{head}</tr></thead>
+<tbody>
+{chr(10).join(body)}
+</tbody>
+</table>
+</body>
+</html>
+"""
+    return page.encode("utf-8")
+
+
+def to_xlsx(report: Report) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.utils import get_column_letter
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "台账"
+    last = get_column_letter(len(report.columns))
+    ws["A1"] = report.title
+    ws["A1"].font = Font(bold=True, size=14)
+    ws.merge_cells(f"A1:{last}1")
+    ws["A2"] = f"{report.subtitle}。{progress_line(report)}。"
+    ws.merge_cells(f"A2:{last}2")
+    header_row = 3
+    thin = Side(style="thin", color="999999")
+    border = Border(left=thin, right=thin, top=thin, bottom=thin)
+    fill = PatternFill("solid", fgColor="DCE6F1")
+    for i, col in enumerate(report.columns, start=1):
+        cell = ws.cell(row=header_row, column=i, value=col.header)
+        cell.font = Font(bold=True)
+        cell.fill = fill
+        cell.border = border
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(i)].width = col.width
+    for r, row in enumerate(report.rows, start=header_row + 1):
+        for i, (col, value) in enumerate(zip(report.columns, row), start=1):
+            clean = ILLEGAL_CHARACTERS_RE.sub("", value)
+            cell = ws.cell(row=r, column=i, value=int(clean) if clean.isdigit() else clean)
+            cell.alignment = Alignment(vertical="top", wrap_text=col.wrap)
+            cell.border = border
+    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(report.rows)}"
+    ws.print_title_rows = f"{header_row}:{header_row}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()
+
+
+WRITERS: dict[str, Callable[[Report], bytes]] = {
+    "xlsx": to_xlsx, "csv": to_csv, "md": to_markdown, "json": to_json, "html": to_html,
+}
+
+
+def render(report: Report, fmt: str) -> bytes:
+    return WRITERS[fmt](report)
+
+
+def check_output(fmt: str, output: Path | None, force: bool) -> None:
+    """Refuse what would surprise: binary to a terminal, overwriting without --force."""
+    if output is None:
+        if fmt in BINARY:
+            raise UserError("xlsx 是二进制文件，不能输出到终端；请用 -o 指定文件，如 -o 台账.xlsx")
+        return
+    if output.is_dir():
+        raise UserError(f"{output} 是一个目录，请给出文件名，如 {output / ('台账.' + fmt)}")
+    if output.exists() and not force:
+        raise UserError(f"{output} 已存在；要覆盖请加 --force")
+    if not output.parent.exists():
+        raise UserError(f"目录 {output.parent} 不存在")
