@@ -20,9 +20,15 @@ from .errors import EXIT_USER, DataFileError, IpqError
 class IpqGroup(TyperGroup):
     """Turns every error into one plain line and a documented exit code."""
 
-    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+    def main(  # type: ignore[override]
+        self,
+        args: Any = None,
+        prog_name: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
         try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
+            result = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
         except IpqError as exc:
             _report(exc)
             code = exc.exit_code
@@ -111,20 +117,35 @@ def _as_of(text: str | None) -> date:
 
 
 DeptOpt = Annotated[str | None, typer.Option("--dept", "-d", help="牵头部门，如 商标局、审业部。")]
-CategoryOpt = Annotated[str | None, typer.Option("--category", "-c", help="类别：1–7、一–七或类别名称。")]
+CategoryOpt = Annotated[
+    str | None, typer.Option("--category", "-c", help="类别：1–7、一–七或类别名称。")
+]
 StatusOpt = Annotated[
     str | None,
-    typer.Option("--status", "-s", help="状态：todo、in_progress、done、blocked（或 未开始、进行中、已完成、受阻）。"),
+    typer.Option(
+        "--status",
+        "-s",
+        help="状态：todo、in_progress、done、blocked（或 未开始、进行中、已完成、受阻）。",
+    ),
 ]
 DeadlineOpt = Annotated[
     str | None,
-    typer.Option("--deadline", help="完成时间：年内有阶段性成果（milestone）或 年底前完成（completion）。"),
+    typer.Option(
+        "--deadline", help="完成时间：年内有阶段性成果（milestone）或 年底前完成（completion）。"
+    ),
 ]
-GrepOpt = Annotated[str | None, typer.Option("--grep", "-g", help="在任务名称和落实举措中查找文字。")]
+GrepOpt = Annotated[
+    str | None, typer.Option("--grep", "-g", help="在任务名称和落实举措中查找文字。")
+]
 ProvinceFilterOpt = Annotated[
-    str | None, typer.Option("--province", "-p", help="只列出对该省份有要求的任务；--status 按该省份的进度筛选。")
+    str | None,
+    typer.Option(
+        "--province", "-p", help="只列出对该省份有要求的任务；--status 按该省份的进度筛选。"
+    ),
 ]
-OverdueOpt = Annotated[bool, typer.Option("--overdue", help="只列出逾期（已过完成时间且未完成）的任务。")]
+OverdueOpt = Annotated[
+    bool, typer.Option("--overdue", help="只列出逾期（已过完成时间且未完成）的任务。")
+]
 
 
 @app.command("list")
@@ -142,8 +163,8 @@ def list_tasks(
 ) -> None:
     """列出任务，可按部门、类别、状态、完成时间、省份和文字筛选。"""
     from . import render
-    from .query import TaskQuery, select_tasks
     from .names import resolve_province
+    from .query import TaskQuery, select_tasks
 
     day = _as_of(as_of)
     tl = _load(file)
@@ -206,13 +227,16 @@ def depts(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -
             ]
         )
     else:
-        render.print_departments([(name, info[name].english, tasks, tallies[name]) for name, tasks in overview])
+        render.print_departments(
+            [(name, info[name].english, tasks, tallies[name]) for name, tasks in overview]
+        )
 
 
 @app.command("validate")
 def validate(
     path: Annotated[
-        Path | None, typer.Argument(help="要检查的数据文件；默认为当前使用的数据文件。", show_default=False)
+        Path | None,
+        typer.Argument(help="要检查的数据文件；默认为当前使用的数据文件。", show_default=False),
     ] = None,
     file: FileOpt = None,
 ) -> None:
@@ -231,10 +255,14 @@ def validate(
 
 @app.command("obligations")
 def obligations(
-    province: Annotated[str, typer.Option("--province", "-p", help="省份，如 浙江、浙江省、浙、zhejiang。")],
+    province: Annotated[
+        str, typer.Option("--province", "-p", help="省份，如 浙江、浙江省、浙、zhejiang。")
+    ],
     level: Annotated[
         str | None,
-        typer.Option("--level", "-l", help="要求：must（必做）、optional（选做）、if_member（涉及则必做）。"),
+        typer.Option(
+            "--level", "-l", help="要求：must（必做）、optional（选做）、if_member（涉及则必做）。"
+        ),
     ] = None,
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
@@ -285,7 +313,9 @@ def provinces(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = Non
         render.print_provinces([(name, counts, tallies[name]) for name, counts in rows])
 
 
-groups_app = typer.Typer(cls=IpqGroup, help="省份组：成员、含义与出处。", invoke_without_command=True)
+groups_app = typer.Typer(
+    cls=IpqGroup, help="省份组：成员、含义与出处。", invoke_without_command=True
+)
 app.add_typer(groups_app, name="groups")
 
 
@@ -308,7 +338,8 @@ def groups_add(
     group: Annotated[str, typer.Argument(help="省份组，如 知识产权保护中心。", show_default=False)],
     provinces: Annotated[list[str], typer.Argument(help="一个或多个省份。", show_default=False)],
     source: Annotated[
-        str | None, typer.Option("--source", help="成员的出处（文件、新闻），建议填写。", show_default=False)
+        str | None,
+        typer.Option("--source", help="成员的出处（文件、新闻），建议填写。", show_default=False),
     ] = None,
     file: FileOpt = None,
 ) -> None:
@@ -338,7 +369,10 @@ def _change(file: Path | None, change: Any, prefix: str = "") -> None:
 
     changes, saved = modify(locate(file), change)
     if saved.created_copy:
-        print(f"已创建工作副本：{saved.path}（内置清单保持不变；以后的命令都使用这个副本）", file=sys.stderr)
+        print(
+            f"已创建工作副本：{saved.path}（内置清单保持不变；以后的命令都使用这个副本）",
+            file=sys.stderr,
+        )
     render.print_changes([prefix + describe(ch) for ch in changes], "没有变化，数据文件未修改。")
 
 
@@ -347,12 +381,24 @@ def mark(
     tasks: Annotated[list[str], typer.Argument(help="一个或多个任务编号。", show_default=False)],
     status: Annotated[
         str,
-        typer.Option("--status", "-s", help="todo、in_progress、done、blocked（或 未开始、进行中、已完成、受阻）。",
-                     show_default=False),
+        typer.Option(
+            "--status",
+            "-s",
+            help="todo、in_progress、done、blocked（或 未开始、进行中、已完成、受阻）。",
+            show_default=False,
+        ),
     ],
-    note: Annotated[str | None, typer.Option("--note", "-n", help="备注（替换原备注）。", show_default=False)] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", "-n", help="备注（替换原备注）。", show_default=False)
+    ] = None,
     province: Annotated[
-        str | None, typer.Option("--province", "-p", help="记录该省份的进度，而不是国家知识产权局的。", show_default=False)
+        str | None,
+        typer.Option(
+            "--province",
+            "-p",
+            help="记录该省份的进度，而不是国家知识产权局的。",
+            show_default=False,
+        ),
     ] = None,
     file: FileOpt = None,
 ) -> None:
@@ -373,7 +419,9 @@ def undo(file: FileOpt = None) -> None:
 @app.command("history")
 def history(
     task: Annotated[str | None, typer.Argument(help="只看这项任务。", show_default=False)] = None,
-    province: Annotated[str | None, typer.Option("--province", "-p", help="只看这个省份的变更。")] = None,
+    province: Annotated[
+        str | None, typer.Option("--province", "-p", help="只看这个省份的变更。")
+    ] = None,
     json_: JsonOpt = False,
     file: FileOpt = None,
 ) -> None:
@@ -416,7 +464,8 @@ def where(file: FileOpt = None) -> None:
 @app.command("init")
 def init(
     path: Annotated[
-        Path | None, typer.Argument(help="副本的位置；默认为用户数据目录中的工作副本。", show_default=False)
+        Path | None,
+        typer.Argument(help="副本的位置；默认为用户数据目录中的工作副本。", show_default=False),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已有的文件。")] = False,
 ) -> None:
@@ -433,10 +482,18 @@ def init(
 def export(
     fmt: Annotated[
         str | None,
-        typer.Option("--format", "-F", help="xlsx、csv、md、json 或 html；省略时按 -o 的扩展名。", show_default=False),
+        typer.Option(
+            "--format",
+            "-F",
+            help="xlsx、csv、md、json 或 html；省略时按 -o 的扩展名。",
+            show_default=False,
+        ),
     ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="输出文件；省略时文本格式输出到标准输出。", show_default=False)
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="输出文件；省略时文本格式输出到标准输出。", show_default=False
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已有的输出文件。")] = False,
     dept: DeptOpt = None,
@@ -445,10 +502,14 @@ def export(
     deadline: DeadlineOpt = None,
     grep: GrepOpt = None,
     province: Annotated[
-        str | None, typer.Option("--province", "-p", help="导出该省份的地方落实举措台账（要求、依据、状态）。")
+        str | None,
+        typer.Option("--province", "-p", help="导出该省份的地方落实举措台账（要求、依据、状态）。"),
     ] = None,
     level: Annotated[
-        str | None, typer.Option("--level", "-l", help="与 --province 一起：只导出 must、optional 或 if_member。")
+        str | None,
+        typer.Option(
+            "--level", "-l", help="与 --province 一起：只导出 must、optional 或 if_member。"
+        ),
     ] = None,
     overdue: OverdueOpt = False,
     as_of: AsOfOpt = None,
@@ -463,11 +524,15 @@ def export(
     ex.check_output(kind, output, force)
     day = _as_of(as_of)
     tl = _load(file)
-    tasks = select_tasks(tl, TaskQuery(dept, category, status, deadline, grep, province, overdue, day))
+    tasks = select_tasks(
+        tl, TaskQuery(dept, category, status, deadline, grep, province, overdue, day)
+    )
     if province:
         obs = obligations(tl, province, level)
         chosen = {t.id for t in tasks}
-        obs = type(obs)(obs.province, [o for o in obs.items if o.task.id in chosen], obs.not_concerned)
+        obs = type(obs)(
+            obs.province, [o for o in obs.items if o.task.id in chosen], obs.not_concerned
+        )
         report = ex.obligation_report(tl, obs, day, render.obligations_json(obs, day))
     else:
         if level:

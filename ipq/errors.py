@@ -36,7 +36,9 @@ class UserError(IpqError):
 class UnknownName(UserError):
     """A department, category, province or group name that cannot be resolved."""
 
-    def __init__(self, kind: str, text: str, candidates: list[str], ambiguous: bool = False) -> None:
+    def __init__(
+        self, kind: str, text: str, candidates: list[str], ambiguous: bool = False
+    ) -> None:
         self.kind = kind
         self.text = text
         self.candidates = candidates

@@ -22,8 +22,15 @@ from .query import LEVEL_LABELS, Obligations, is_overdue
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "json", "html")
 BINARY = {"xlsx"}
-_SUFFIXES = {".xlsx": "xlsx", ".csv": "csv", ".md": "md", ".markdown": "md", ".json": "json",
-             ".html": "html", ".htm": "html"}
+_SUFFIXES = {
+    ".xlsx": "xlsx",
+    ".csv": "csv",
+    ".md": "md",
+    ".markdown": "md",
+    ".json": "json",
+    ".html": "html",
+    ".htm": "html",
+}
 
 
 @dataclass(frozen=True)
@@ -66,45 +73,87 @@ def _status(progress_status: str, due: date, as_of: date) -> str:
 
 def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[Any]) -> Report:
     columns = [
-        Column("编号", 6, wrap=False), Column("类别", 16), Column("任务清单", 22), Column("落实举措", 70),
-        Column("执行部门", 22), Column("完成时间", 12), Column("状态", 10), Column("备注", 24),
+        Column("编号", 6, wrap=False),
+        Column("类别", 16),
+        Column("任务清单", 22),
+        Column("落实举措", 70),
+        Column("执行部门", 22),
+        Column("完成时间", 12),
+        Column("状态", 10),
+        Column("备注", 24),
         Column("更新时间", 22, wrap=False),
     ]
     rows = []
     for t in tasks:
         cat = tl.category(t.category)
         measures = "\n".join([t.national_measures, *(d.measures for d in t.duties)])
-        units = "\n".join(["局内：" + "、".join(t.departments), *(f"省份：{d.rule.text}" for d in t.duties)])
+        units = "\n".join(
+            ["局内：" + "、".join(t.departments), *(f"省份：{d.rule.text}" for d in t.duties)]
+        )
         p = t.progress
-        rows.append([
-            str(t.id), f"{cat.numeral}、{cat.title}", t.title, measures, units, t.deadline.text,
-            _status(p.status, t.deadline.due, as_of), p.note or "", p.updated or "",
-        ])
+        rows.append(
+            [
+                str(t.id),
+                f"{cat.numeral}、{cat.title}",
+                t.title,
+                measures,
+                units,
+                t.deadline.text,
+                _status(p.status, t.deadline.due, as_of),
+                p.note or "",
+                p.updated or "",
+            ]
+        )
     return Report(
-        tl.meta.title, f"{tl.meta.issuer} · 共 {len(tasks)} 项任务", as_of, columns, rows,
+        tl.meta.title,
+        f"{tl.meta.issuer} · 共 {len(tasks)} 项任务",
+        as_of,
+        columns,
+        rows,
         [t.progress.status for t in tasks],
-        [is_overdue(t.deadline.due, t.progress.status, as_of) for t in tasks], json_rows,
+        [is_overdue(t.deadline.due, t.progress.status, as_of) for t in tasks],
+        json_rows,
     )
 
 
 def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any) -> Report:
     columns = [
-        Column("编号", 6, wrap=False), Column("任务", 22), Column("要求", 10), Column("依据", 20),
-        Column("地方落实举措", 70), Column("完成时间", 12), Column("状态", 10), Column("备注", 24),
+        Column("编号", 6, wrap=False),
+        Column("任务", 22),
+        Column("要求", 10),
+        Column("依据", 20),
+        Column("地方落实举措", 70),
+        Column("完成时间", 12),
+        Column("状态", 10),
+        Column("备注", 24),
         Column("更新时间", 22, wrap=False),
     ]
     rows = []
     for o in obs.items:
         t = o.task
         number = str(t.id) if len(t.duties) == 1 else f"{t.id}.{o.duty_number}"
-        rows.append([
-            number, t.title, LEVEL_LABELS[o.level], o.duty.rule.text, o.duty.measures, t.deadline.text,
-            _status(o.progress.status, t.deadline.due, as_of), o.progress.note or "", o.progress.updated or "",
-        ])
+        rows.append(
+            [
+                number,
+                t.title,
+                LEVEL_LABELS[o.level],
+                o.duty.rule.text,
+                o.duty.measures,
+                t.deadline.text,
+                _status(o.progress.status, t.deadline.due, as_of),
+                o.progress.note or "",
+                o.progress.updated or "",
+            ]
+        )
     return Report(
-        f"{tl.meta.title}：{obs.province}", f"{obs.province} · 共 {len(obs.items)} 项地方落实举措", as_of,
-        columns, rows, [o.progress.status for o in obs.items],
-        [is_overdue(o.task.deadline.due, o.progress.status, as_of) for o in obs.items], json_obj,
+        f"{tl.meta.title}：{obs.province}",
+        f"{obs.province} · 共 {len(obs.items)} 项地方落实举措",
+        as_of,
+        columns,
+        rows,
+        [o.progress.status for o in obs.items],
+        [is_overdue(o.task.deadline.due, o.progress.status, as_of) for o in obs.items],
+        json_obj,
     )
 
 
@@ -170,15 +219,17 @@ tr.overdue td.status { color: #b00020; font-weight: bold; }
 def to_html(report: Report) -> bytes:
     e = html.escape
     counts = {s: report.statuses.count(s) for s in STATUS_LABELS}
-    summary = "".join(f"<th>{e(STATUS_LABELS[s])}</th>" for s in counts) + "<th>逾期</th><th>合计</th>"
+    summary = (
+        "".join(f"<th>{e(STATUS_LABELS[s])}</th>" for s in counts) + "<th>逾期</th><th>合计</th>"
+    )
     numbers = "".join(f"<td>{n}</td>" for n in counts.values())
     numbers += f"<td>{sum(report.overdue)}</td><td>{len(report.rows)}</td>"
     wide = {"落实举措", "地方落实举措"}
     head = "".join(f"<th>{e(c.header)}</th>" for c in report.columns)
     body = []
-    for row, late in zip(report.rows, report.overdue):
+    for row, late in zip(report.rows, report.overdue, strict=True):
         cells = []
-        for c, value in zip(report.columns, row):
+        for c, value in zip(report.columns, row, strict=True):
             cls = "measures" if c.header in wide else ("status" if c.header == "状态" else "")
             if not c.wrap:
                 cls = (cls + " nowrap").strip()
@@ -216,9 +267,12 @@ def to_xlsx(report: Report) -> bytes:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
+    from openpyxl.worksheet.worksheet import Worksheet
 
     wb = Workbook()
     ws = wb.active
+    assert isinstance(ws, Worksheet)
     ws.title = "台账"
     last = get_column_letter(len(report.columns))
     ws["A1"] = report.title
@@ -238,25 +292,29 @@ def to_xlsx(report: Report) -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(i)].width = col.width
     for r, row in enumerate(report.rows, start=header_row + 1):
-        for i, (col, value) in enumerate(zip(report.columns, row), start=1):
+        for i, (col, value) in enumerate(zip(report.columns, row, strict=True), start=1):
             clean = ILLEGAL_CHARACTERS_RE.sub("", value)
             cell = ws.cell(row=r, column=i, value=int(clean) if clean.isdigit() else clean)
             cell.alignment = Alignment(vertical="top", wrap_text=col.wrap)
             cell.border = border
-    ws.freeze_panes = ws.cell(row=header_row + 1, column=1)
+    ws.freeze_panes = f"A{header_row + 1}"
     ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(report.rows)}"
     ws.print_title_rows = f"{header_row}:{header_row}"
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()
 
 
 WRITERS: dict[str, Callable[[Report], bytes]] = {
-    "xlsx": to_xlsx, "csv": to_csv, "md": to_markdown, "json": to_json, "html": to_html,
+    "xlsx": to_xlsx,
+    "csv": to_csv,
+    "md": to_markdown,
+    "json": to_json,
+    "html": to_html,
 }
 
 

@@ -27,7 +27,7 @@ def _next_seq(tl: TaskList) -> int:
 
 
 def _snapshot(p: Progress) -> Progress | None:
-    plain = Progress(status=p.status, note=p.note, updated=p.updated)
+    plain = p.plain()
     return None if plain == Progress() else plain
 
 
@@ -63,7 +63,9 @@ def mark(
         for t in tasks:
             if not any(duty_level(tl, d, unit) for d in t.duties):
                 reason = "没有地方落实举措" if not t.duties else "的地方落实举措不约束该省份"
-                raise UserError(f"任务 {t.id} {reason}，不能为{unit}记录进度（可用 ipq obligations -p {unit} 查看）")
+                raise UserError(
+                    f"任务 {t.id} {reason}，不能为{unit}记录进度（可用 ipq obligations -p {unit} 查看）"
+                )
     stamp = at or now()
     seq = _next_seq(tl)
     changes: list[Change] = []
@@ -71,10 +73,16 @@ def mark(
         current = t.province_progress(unit) if province else t.progress
         if current.status == new and current.note == note:
             continue
-        before = (t.progress.provinces.get(unit) if province else _snapshot(t.progress))
+        before = t.progress.provinces.get(unit) if province else _snapshot(t.progress)
         change = Change(
-            seq=seq, at=stamp, task=t.id, unit=unit, old=current.status, new=new,  # type: ignore[arg-type]
-            note=note, before=before.model_copy() if before else None,
+            seq=seq,
+            at=stamp,
+            task=t.id,
+            unit=unit,
+            old=current.status,
+            new=new,  # type: ignore[arg-type]
+            note=note,
+            before=before.plain() if before else None,
         )
         if province:
             t.progress.provinces[unit] = Progress(status=new, note=note, updated=stamp)  # type: ignore[arg-type]
@@ -87,14 +95,20 @@ def mark(
     return changes
 
 
-def group_add(tl: TaskList, group: str, provinces: list[str], source: str | None, at: str | None = None) -> list[Change]:
+def group_add(
+    tl: TaskList, group: str, provinces: list[str], source: str | None, at: str | None = None
+) -> list[Change]:
     from .query import group_of
 
     name = group_of(tl, group)
     g = tl.group(name)
     stamp = at or now()
     seq = _next_seq(tl)
-    text = source.strip() if source and source.strip() else f"由 ipq groups add 添加（{stamp[:10]}），出处未注明"
+    text = (
+        source.strip()
+        if source and source.strip()
+        else f"由 ipq groups add 添加（{stamp[:10]}），出处未注明"
+    )
     wanted = [resolve_province(p) for p in provinces]
     changes = []
     for p in dict.fromkeys(wanted):
@@ -102,14 +116,23 @@ def group_add(tl: TaskList, group: str, provinces: list[str], source: str | None
             raise UserError(f"{p}已是“{name}”的成员")
         member = Member(province=p, source=text)
         g.members.append(member)
-        change = Change(seq=seq, at=stamp, action="group_add", unit=p, group=name, member=member,
-                        index=len(g.members) - 1)
+        change = Change(
+            seq=seq,
+            at=stamp,
+            action="group_add",
+            unit=p,
+            group=name,
+            member=member,
+            index=len(g.members) - 1,
+        )
         tl.history.append(change)
         changes.append(change)
     return changes
 
 
-def group_remove(tl: TaskList, group: str, provinces: list[str], at: str | None = None) -> list[Change]:
+def group_remove(
+    tl: TaskList, group: str, provinces: list[str], at: str | None = None
+) -> list[Change]:
     from .query import group_of
 
     name = group_of(tl, group)
@@ -122,7 +145,9 @@ def group_remove(tl: TaskList, group: str, provinces: list[str], at: str | None 
             raise UserError(f"{p}不是“{name}”的成员（成员：{'、'.join(g.member_names()) or '无'}）")
         index = g.member_names().index(p)
         member = g.members.pop(index)
-        change = Change(seq=seq, at=stamp, action="group_remove", unit=p, group=name, member=member, index=index)
+        change = Change(
+            seq=seq, at=stamp, action="group_remove", unit=p, group=name, member=member, index=index
+        )
         tl.history.append(change)
         changes.append(change)
     return changes
@@ -155,14 +180,14 @@ def _revert(tl: TaskList, ch: Change) -> None:
         elif ch.before is None:
             t.progress.provinces.pop(ch.unit, None)
         else:
-            t.progress.provinces[ch.unit] = ch.before.model_copy()
+            t.progress.provinces[ch.unit] = ch.before.plain()
     else:
         assert ch.group is not None and ch.member is not None and ch.index is not None
         g = tl.group(ch.group)
         if ch.action == "group_add":
             g.members.pop(ch.index)
         else:
-            g.members.insert(ch.index, ch.member.model_copy())
+            g.members.insert(ch.index, Member(province=ch.member.province, source=ch.member.source))
 
 
 def describe(ch: Change) -> str:

@@ -1,17 +1,18 @@
-"""The task list as pydantic models, validated strictly.
+"""The task list as plain dataclasses, validated strictly by pydantic.
 
-The models mirror ``data/tasks_2019.yaml`` field for field: unknown keys are
-refused, types are not coerced, and :func:`reference_problems` checks what a
-single field cannot (unique, contiguous task numbers; every department,
-category, group and province that is named exists).
+The classes mirror ``data/tasks_2019.yaml`` field for field. They are stdlib
+dataclasses so that importing them is cheap (a read served from the cache
+never imports pydantic); :mod:`ipq.validation` validates data into them with
+pydantic v2: unknown keys refused, no type coercion (``_Strict``), values from
+fixed sets (``Literal``). :func:`reference_problems` checks what a single field
+cannot: contiguous numbers, names that must exist, timestamps, rule/group pairs.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from typing import Annotated, Any, Literal
 
 from .names import PROVINCE_NAMES, Registry
 
@@ -31,135 +32,160 @@ ChangeAction = Literal["mark", "group_add", "group_remove"]
 NATIONAL = "国家知识产权局"
 
 
-class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, validate_assignment=False)
+class _Strict:
+    """Annotated marker: pydantic validates this scalar strictly (no coercion).
+
+    Uses pydantic's ``__get_pydantic_core_schema__`` protocol, so this module
+    does not import pydantic.
+    """
+
+    def __get_pydantic_core_schema__(self, source: Any, handler: Any) -> Any:
+        schema = handler(source)
+        schema["strict"] = True
+        return schema
 
 
-def _check_timestamp(value: str | None) -> str | None:
-    if value is None:
-        return value
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"时间“{value}”不是 ISO 8601 格式（如 2019-06-30T10:00:00+08:00）") from None
-    if parsed.tzinfo is None:
-        raise ValueError(f"时间“{value}”缺少时区（如 +08:00）")
-    return value
+_STRICT = _Strict()
+Str = Annotated[str, _STRICT]
+Int = Annotated[int, _STRICT]
+Bool = Annotated[bool, _STRICT]
+Date = Annotated[date, _STRICT]
+
+#: pydantic's configuration for every class here: unknown keys are refused.
+_CONFIG = {"extra": "forbid"}
 
 
-class Meta(Model):
-    title: str
-    document: str
-    issuer: str
-    year: int
-    source: str
+@dataclass(slots=True, kw_only=True)
+class Meta:
+    title: Str
+    document: Str
+    issuer: Str
+    year: Int
+    source: Str
+    __pydantic_config__ = _CONFIG
 
 
-class Category(Model):
-    number: int = Field(ge=1)
-    numeral: str
-    title: str
+@dataclass(slots=True, kw_only=True)
+class Category:
+    number: Int
+    numeral: Str
+    title: Str
+    __pydantic_config__ = _CONFIG
 
 
-class Department(Model):
-    name: str
-    english: str
-    aliases: list[str] = []
+@dataclass(slots=True, kw_only=True)
+class Department:
+    name: Str
+    english: Str
+    aliases: list[Str] = field(default_factory=list)
+    __pydantic_config__ = _CONFIG
 
 
-class Member(Model):
-    province: str
-    source: str
+@dataclass(slots=True, kw_only=True)
+class Member:
+    province: Str
+    source: Str
+    __pydantic_config__ = _CONFIG
 
 
-class Group(Model):
-    name: str
-    description: str
-    complete: bool
-    members: list[Member] = []
-    aliases: list[str] = []
+@dataclass(slots=True, kw_only=True)
+class Group:
+    name: Str
+    description: Str
+    complete: Bool
+    members: list[Member] = field(default_factory=list)
+    aliases: list[Str] = field(default_factory=list)
+    __pydantic_config__ = _CONFIG
 
     def member_names(self) -> list[str]:
         return [m.province for m in self.members]
 
 
-class Rule(Model):
-    text: str
+@dataclass(slots=True, kw_only=True)
+class Rule:
+    text: Str
     binds: Binds
-    group: str | None = None
-
-    @model_validator(mode="after")
-    def _group_matches_binds(self) -> Rule:
-        if self.binds == "all" and self.group is not None:
-            raise ValueError("binds 为 all 的规则不应指定 group")
-        if self.binds != "all" and self.group is None:
-            raise ValueError(f"binds 为 {self.binds} 的规则必须指定 group")
-        return self
+    group: Str | None = None
+    __pydantic_config__ = _CONFIG
 
 
-class Duty(Model):
-    measures: str
+@dataclass(slots=True, kw_only=True)
+class Duty:
+    measures: Str
     rule: Rule
+    __pydantic_config__ = _CONFIG
 
 
-class Deadline(Model):
-    text: str
-    due: date
+@dataclass(slots=True, kw_only=True)
+class Deadline:
+    text: Str
+    due: Date
     kind: DeadlineKind
+    __pydantic_config__ = _CONFIG
 
 
-class Progress(Model):
+@dataclass(slots=True, kw_only=True)
+class Progress:
     status: Status = "todo"
-    note: str | None = None
-    updated: str | None = None
+    note: Str | None = None
+    updated: Str | None = None
+    __pydantic_config__ = _CONFIG
 
-    _ts = field_validator("updated")(_check_timestamp)
+    def plain(self) -> Progress:
+        """The status, note and time alone, as a new object."""
+        return Progress(status=self.status, note=self.note, updated=self.updated)
 
 
+@dataclass(slots=True, kw_only=True)
 class TaskProgress(Progress):
-    provinces: dict[str, Progress] = {}
+    provinces: dict[Str, Progress] = field(default_factory=dict)
+    __pydantic_config__ = _CONFIG
 
 
-class Task(Model):
-    id: int = Field(ge=1)
-    title: str
-    category: int
-    departments: list[str] = Field(min_length=1)
-    national_measures: str
-    duties: list[Duty] = []
+@dataclass(slots=True, kw_only=True)
+class Task:
+    id: Int
+    title: Str
+    category: Int
+    departments: list[Str]
+    national_measures: Str
+    duties: list[Duty] = field(default_factory=list)
     deadline: Deadline
-    progress: TaskProgress = TaskProgress()
+    progress: TaskProgress = field(default_factory=TaskProgress)
+    __pydantic_config__ = _CONFIG
 
     def province_progress(self, province: str) -> Progress:
         return self.progress.provinces.get(province) or Progress()
 
 
-class Change(Model):
+@dataclass(slots=True, kw_only=True)
+class Change:
     """One recorded change; the changes of one command share ``seq``."""
 
-    seq: int = Field(ge=1)
-    at: str
+    seq: Int
+    at: Str
     action: ChangeAction = "mark"
-    task: int | None = None
-    unit: str = NATIONAL
-    group: str | None = None
+    task: Int | None = None
+    unit: Str = NATIONAL
+    group: Str | None = None
     old: Status | None = None
     new: Status | None = None
-    note: str | None = None
+    note: Str | None = None
     before: Progress | None = None
     member: Member | None = None
-    index: int | None = None
+    index: Int | None = None
+    __pydantic_config__ = _CONFIG
 
-    _ts = field_validator("at")(_check_timestamp)
 
-
-class TaskList(Model):
+@dataclass(slots=True, kw_only=True)
+class TaskList:
     meta: Meta
-    categories: list[Category] = Field(min_length=1)
-    departments: list[Department] = Field(min_length=1)
-    groups: list[Group] = []
-    tasks: list[Task] = Field(min_length=1)
-    history: list[Change] = []
+    categories: list[Category]
+    departments: list[Department]
+    groups: list[Group] = field(default_factory=list)
+    tasks: list[Task]
+    history: list[Change] = field(default_factory=list)
+    __pydantic_config__ = _CONFIG
 
     # -- lookups -------------------------------------------------------------
     def task(self, task_id: int) -> Task | None:
@@ -190,14 +216,31 @@ class TaskList(Model):
         return Registry("省份组", ((g.name, g.aliases) for g in self.groups))
 
 
-def reference_problems(tl: TaskList) -> list[tuple[tuple[str | int, ...], str]]:
-    """Problems no single field can see: (location, message) pairs."""
-    problems: list[tuple[tuple[str | int, ...], str]] = []
+Loc = tuple[str | int, ...]
 
-    def add(loc: tuple[str | int, ...], message: str) -> None:
+
+def _timestamp_problem(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return f"时间“{value}”不是 ISO 8601 格式（如 2019-06-30T10:00:00+08:00）"
+    if parsed.tzinfo is None:
+        return f"时间“{value}”缺少时区（如 +08:00）"
+    return None
+
+
+def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
+    """Problems no single field can see: (location, message) pairs."""
+    problems: list[tuple[Loc, str]] = []
+
+    def add(loc: Loc, message: str) -> None:
         problems.append((loc, message))
 
-    numbers = [c.number for c in tl.categories]
+    for key in ("categories", "departments", "tasks"):
+        if not getattr(tl, key):
+            add((key,), "至少应有 1 项")
     for i, c in enumerate(tl.categories):
         if c.number != i + 1:
             add(("categories", i, "number"), f"类别编号应连续为 {i + 1}，实为 {c.number}")
@@ -206,10 +249,10 @@ def reference_problems(tl: TaskList) -> list[tuple[tuple[str | int, ...], str]]:
             add(("tasks", i, "id"), f"任务编号应唯一且连续，此处应为 {i + 1}，实为 {t.id}")
 
     depts = tl.department_registry()
-    group_names = {g.name for g in tl.groups}
+    group_names = [g.name for g in tl.groups]
     provinces = Registry("省份", ((p, ()) for p in PROVINCE_NAMES))
 
-    def check_name(reg: Registry, loc: tuple[str | int, ...], name: str) -> None:
+    def check_name(reg: Registry, loc: Loc, name: str) -> None:
         if name in reg.names:
             return
         try:
@@ -217,6 +260,11 @@ def reference_problems(tl: TaskList) -> list[tuple[tuple[str | int, ...], str]]:
             add(loc, f"请写全称：“{name}”应写作“{right}”")
         except Exception as exc:  # UnknownName, with its "did you mean"
             add(loc, str(exc))
+
+    def check_time(loc: Loc, value: str | None) -> None:
+        problem = _timestamp_problem(value)
+        if problem:
+            add(loc, problem)
 
     for gi, g in enumerate(tl.groups):
         seen: set[str] = set()
@@ -226,25 +274,40 @@ def reference_problems(tl: TaskList) -> list[tuple[tuple[str | int, ...], str]]:
                 add(("groups", gi, "members", mi, "province"), f"“{m.province}”重复列出")
             seen.add(m.province)
 
+    groups = Registry("省份组", ((n, ()) for n in group_names))
     for ti, t in enumerate(tl.tasks):
-        if t.category not in numbers:
-            add(("tasks", ti, "category"), f"未知的类别编号 {t.category}（应为 1–{len(numbers)}）")
+        if not 1 <= t.category <= len(tl.categories):
+            add(
+                ("tasks", ti, "category"),
+                f"未知的类别编号 {t.category}（应为 1–{len(tl.categories)}）",
+            )
+        if not t.departments:
+            add(("tasks", ti, "departments"), "至少应有 1 个执行部门")
         for di, d in enumerate(t.departments):
             check_name(depts, ("tasks", ti, "departments", di), d)
         for ui, duty in enumerate(t.duties):
-            g_name = duty.rule.group
-            if g_name is not None and g_name not in group_names:
-                known = Registry("省份组", ((n, ()) for n in group_names))
-                check_name(known, ("tasks", ti, "duties", ui, "rule", "group"), g_name)
-        for p in t.progress.provinces:
-            check_name(provinces, ("tasks", ti, "progress", "provinces", p), p)
-            if p in provinces.names and not t.duties:
-                add(("tasks", ti, "progress", "provinces", p), f"任务 {t.id} 对省份没有要求，不应有省份进度")
+            rule, at = duty.rule, ("tasks", ti, "duties", ui, "rule")
+            if rule.binds == "all" and rule.group is not None:
+                add(at, "binds 为 all 的规则不应指定 group")
+            elif rule.binds != "all" and rule.group is None:
+                add(at, f"binds 为 {rule.binds} 的规则必须指定 group")
+            elif rule.group is not None:
+                check_name(groups, (*at, "group"), rule.group)
+        p = t.progress
+        check_time(("tasks", ti, "progress", "updated"), p.updated)
+        for name, pp in p.provinces.items():
+            loc = ("tasks", ti, "progress", "provinces", name)
+            check_name(provinces, loc, name)
+            if name in provinces.names and not t.duties:
+                add(loc, f"任务 {t.id} 对省份没有要求，不应有省份进度")
+            check_time((*loc, "updated"), pp.updated)
 
-    seqs = [c.seq for c in tl.history]
-    if seqs != sorted(seqs):
-        add(("history",), "变更记录的 seq 应按顺序递增")
+    last = 0
     for hi, ch in enumerate(tl.history):
+        if ch.seq < max(last, 1):
+            add(("history", hi, "seq"), f"变更序号应从 1 起按顺序递增，实为 {ch.seq}")
+        last = ch.seq
+        check_time(("history", hi, "at"), ch.at)
         if ch.task is not None and tl.task(ch.task) is None:
             add(("history", hi, "task"), f"不存在的任务编号 {ch.task}")
     return problems

@@ -60,7 +60,7 @@ class Registry:
             best = max(contained)[0]
             found = _unique({name for n, name in contained if n == best})
             if found is not None:
-                return found
+                return self._checked(found, text)
         raise self._unknown(text, key, spellings)
 
     def _checked(self, found: str | list[str], text: str) -> str:

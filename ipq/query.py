@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -199,7 +199,7 @@ class Tally:
     overdue: int
 
 
-def _tally(name: str, statuses: list[tuple[str, date]], as_of: date) -> Tally:
+def _tally(name: str, statuses: Sequence[tuple[str, date]], as_of: date) -> Tally:
     done = sum(1 for s, _ in statuses if s == "done")
     late = sum(1 for s, due in statuses if is_overdue(due, s, as_of))
     return Tally(name, done, len(statuses), late)
@@ -211,12 +211,16 @@ def province_tasks(tl: TaskList, province: str) -> list[Task]:
 
 
 def province_tally(tl: TaskList, province: str, as_of: date) -> Tally:
-    statuses = [(t.province_progress(province).status, t.deadline.due) for t in province_tasks(tl, province)]
+    statuses = [
+        (t.province_progress(province).status, t.deadline.due) for t in province_tasks(tl, province)
+    ]
     return _tally(province, statuses, as_of)
 
 
 def department_tally(tl: TaskList, department: str, as_of: date) -> Tally:
-    statuses = [(t.progress.status, t.deadline.due) for t in tl.tasks if department in t.departments]
+    statuses = [
+        (t.progress.status, t.deadline.due) for t in tl.tasks if department in t.departments
+    ]
     return _tally(department, statuses, as_of)
 
 

@@ -205,7 +205,11 @@ def print_departments(rows: list[tuple[str, str, list[Task], Tally]]) -> None:
     )
     for name, english, tasks, tally in rows:
         table.add_row(
-            name, english, "、".join(str(t.id) for t in tasks), str(len(tasks)), f"{tally.done}/{tally.total}"
+            name,
+            english,
+            "、".join(str(t.id) for t in tasks),
+            str(len(tasks)),
+            f"{tally.done}/{tally.total}",
         )
     console().print(table)
 
@@ -246,7 +250,11 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
 def obligations_summary(obs: Obligations) -> str:
     counts = {lv: sum(1 for o in obs.items if o.level == lv) for lv in LEVEL_LABELS}
     parts = "，".join(f"{LEVEL_LABELS[lv]} {n} 项" for lv, n in counts.items())
-    tail = f"；另有 {obs.not_concerned} 项仅约束特定省份，与{obs.province}无关" if obs.not_concerned else ""
+    tail = (
+        f"；另有 {obs.not_concerned} 项仅约束特定省份，与{obs.province}无关"
+        if obs.not_concerned
+        else ""
+    )
     return f"{obs.province}：{parts}{tail}。"
 
 
@@ -262,8 +270,12 @@ def print_provinces(rows: list[tuple[str, dict[str, int], Tally]]) -> None:
     )
     for name, counts, tally in rows:
         table.add_row(
-            name, str(counts["must"]), str(counts["optional"]), str(counts["if_member"]),
-            _bar(tally.done, tally.total), f"{tally.done}/{tally.total}",
+            name,
+            str(counts["must"]),
+            str(counts["optional"]),
+            str(counts["if_member"]),
+            _bar(tally.done, tally.total),
+            f"{tally.done}/{tally.total}",
         )
     console().print(table)
 
@@ -356,7 +368,9 @@ def _bar(done: int, total: int) -> Any:
 
 def summary_json(s: Summary) -> dict[str, Any]:
     def rows(tallies: list[Tally], key: str) -> list[dict[str, Any]]:
-        return [{key: t.name, "done": t.done, "total": t.total, "overdue": t.overdue} for t in tallies]
+        return [
+            {key: t.name, "done": t.done, "total": t.total, "overdue": t.overdue} for t in tallies
+        ]
 
     return {
         "as_of": s.as_of.isoformat(),
@@ -373,7 +387,12 @@ def print_summary(s: Summary) -> None:
     out = console()
     total = sum(s.statuses.values())
     counts = "，".join(f"{STATUS_LABELS[k]} {v}" for k, v in s.statuses.items())
-    out.print(Text(f"截至 {s.as_of.isoformat()}：共 {total} 项任务，{counts}；逾期 {s.overdue} 项。", style="bold"))
+    out.print(
+        Text(
+            f"截至 {s.as_of.isoformat()}：共 {total} 项任务，{counts}；逾期 {s.overdue} 项。",
+            style="bold",
+        )
+    )
     for title, head, tallies in (
         ("按类别（国家知识产权局进度）", "类别", s.categories),
         ("按牵头部门", "部门", s.departments),
@@ -387,5 +406,7 @@ def print_summary(s: Summary) -> None:
             title=title,
         )
         for t in tallies:
-            table.add_row(Text(t.name), _bar(t.done, t.total), f"{t.done}/{t.total}", str(t.overdue))
+            table.add_row(
+                Text(t.name), _bar(t.done, t.total), f"{t.done}/{t.total}", str(t.overdue)
+            )
         out.print(table)

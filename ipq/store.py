@@ -16,17 +16,15 @@ import os
 import stat
 import tempfile
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-
-import yaml
+from typing import TYPE_CHECKING
 
 from .errors import DataFileError
 
 if TYPE_CHECKING:
-    from .models import TaskList
+    from .models import Change, TaskList
 
 BUNDLED_NAME = "tasks_2019.yaml"
 ENV_FILE = "IPQ_FILE"
@@ -35,37 +33,6 @@ ENV_FILE = "IPQ_FILE"
 MAX_FILE_BYTES = 512 * 1024 * 1024
 #: How long a writer waits for another writer's lock before giving up.
 LOCK_TIMEOUT = 60.0
-
-_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
-
-
-class _AliasRefused(Exception):
-    def __init__(self, mark: Any) -> None:
-        self.mark = mark
-
-
-class _Loader(_BaseLoader):  # type: ignore[misc]
-    """A safe loader that refuses anchors and aliases (no "billion laughs")."""
-
-    def construct_object(self, node: Any, deep: bool = False) -> Any:
-        if node in self.constructed_objects:
-            raise _AliasRefused(node.start_mark)
-        return super().construct_object(node, deep)
-
-
-class _Dumper(_BaseDumper):  # type: ignore[misc]
-    """Block style, Chinese unescaped; multi-line text as literal blocks."""
-
-
-def _represent_str(dumper: Any, data: str) -> Any:
-    if "\n" in data:
-        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
-    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
-
-
-_Dumper.add_representer(str, _represent_str)
-
 
 # -- finding ----------------------------------------------------------------
 
@@ -145,42 +112,24 @@ def read_bytes(path: Path) -> bytes:
         raise DataFileError(f"{path}: 无法读取数据文件（{exc.strerror}）") from None
 
 
-def parse_yaml(raw: bytes, name: str) -> Any:
-    """Safe YAML -> Python data; errors become one line with line and column."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]  # a UTF-8 BOM, as Windows editors write it
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise DataFileError(
-            f"{name}:{line}: 文件不是 UTF-8 编码（第 {exc.start} 字节），请以 UTF-8 保存"
-        ) from None
-    if not text.strip():
-        raise DataFileError(f"{name}: 文件是空的，没有任务清单")
-    try:
-        return yaml.load(text, Loader=_Loader)  # noqa: S506 -- a SafeLoader subclass
-    except _AliasRefused as exc:
-        m = exc.mark
-        raise DataFileError(
-            f"{name}:{m.line + 1}:{m.column + 1}: 不支持 YAML 锚点与别名（& 和 *），请写出完整内容"
-        ) from None
-    except yaml.MarkedYAMLError as exc:
-        m = exc.problem_mark or exc.context_mark
-        where = f"{name}:{m.line + 1}:{m.column + 1}" if m is not None else name
-        problem = exc.problem or exc.context or "无法解析"
-        raise DataFileError(f"{where}: YAML 语法错误：{problem}") from None
-    except yaml.YAMLError as exc:
-        raise DataFileError(f"{name}: YAML 错误：{exc}") from None
-    except RecursionError:
-        raise DataFileError(f"{name}: YAML 嵌套过深，不是任务清单") from None
-
-
 def parse(raw: bytes, name: str) -> TaskList:
-    """Bytes of a data file -> a validated TaskList, or a DataFileError."""
-    from .validation import validate
+    """Bytes of a data file -> a validated TaskList, or a DataFileError.
 
-    return validate(parse_yaml(raw, name), name, raw)
+    The result for the same bytes is kept in the user's cache, so a read that
+    finds it there needs neither YAML nor pydantic.
+    """
+    from . import cache
+
+    cached = cache.get(raw)
+    if cached is not None:
+        return cached
+    from .validation import no_gc, validate
+    from .yamlio import parse_yaml
+
+    with no_gc():
+        tl = validate(parse_yaml(raw, name), name, raw)
+    cache.put(raw, tl)
+    return tl
 
 
 def load(path: Path) -> TaskList:
@@ -190,26 +139,11 @@ def load(path: Path) -> TaskList:
 # -- saving -----------------------------------------------------------------
 
 
-def to_data(tl: TaskList) -> dict[str, Any]:
-    data: dict[str, Any] = tl.model_dump(mode="python", exclude_defaults=True)
-    return data
-
-
 def dump(tl: TaskList) -> bytes:
+    from .validation import to_data
+    from .yamlio import dump_data
+
     return dump_data(to_data(tl))
-
-
-def dump_data(data: dict[str, Any]) -> bytes:
-    text: str = yaml.dump(
-        data,
-        Dumper=_Dumper,
-        allow_unicode=True,
-        sort_keys=False,
-        default_flow_style=False,
-        width=1_000_000,
-        indent=2,
-    )
-    return text.encode("utf-8")
 
 
 @contextmanager
@@ -222,7 +156,9 @@ def locked(path: Path) -> Iterator[None]:
     try:
         lock.acquire()
     except Timeout:
-        raise DataFileError(f"{path}: 等待其他写入者超时（{LOCK_TIMEOUT:.0f} 秒），请稍后再试") from None
+        raise DataFileError(
+            f"{path}: 等待其他写入者超时（{LOCK_TIMEOUT:.0f} 秒），请稍后再试"
+        ) from None
     except PermissionError:
         raise DataFileError(f"{path.parent}: 目录不可写，无法修改数据文件") from None
     except OSError as exc:
@@ -270,29 +206,27 @@ def write_atomic(path: Path, content: bytes) -> None:
         raise DataFileError(f"{path}: 写入失败（{exc.strerror}），数据文件未修改") from None
     finally:
         if tmp_name is not None:
-            try:
+            with suppress(OSError):
                 os.unlink(tmp_name)
-            except OSError:
-                pass
 
 
 def _remove_stale_temporaries(path: Path) -> None:
     """Temporary files left by a writer that crashed (we hold the lock: none is live)."""
     for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        try:
+        with suppress(OSError):
             stale.unlink()
-        except OSError:
-            pass
 
 
 def _fsync_dir(directory: Path) -> None:
+    """Make the rename durable; some file systems cannot, and the file is in place anyway."""
     if os.name != "posix":
         return
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    with suppress(OSError):
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def init_copy(path: Path | None, force: bool) -> Path:
@@ -320,11 +254,15 @@ class Saved:
     created_copy: bool
 
 
-def modify(location: Location, change: Callable[[TaskList], Any]) -> tuple[Any, Saved]:
+def modify(
+    location: Location, change: Callable[[TaskList], list[Change]]
+) -> tuple[list[Change], Saved]:
     """Load, apply ``change`` (which may raise UserError), validate, save atomically.
 
-    Changes to the bundled list go to the user's working copy instead, created
-    here under the same lock.
+    ``change`` returns the changes it made (marks touch their tasks; group
+    changes their group); only those parts of the file are rewritten. Changes
+    to the bundled list go to the user's working copy instead, created here
+    under the same lock.
     """
     target = location.path
     created = False
@@ -333,21 +271,32 @@ def modify(location: Location, change: Callable[[TaskList], Any]) -> tuple[Any, 
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise DataFileError(f"{target.parent}: 无法创建工作副本目录（{exc.strerror}）") from None
-    from .validation import validate
+            raise DataFileError(
+                f"{target.parent}: 无法创建工作副本目录（{exc.strerror}）"
+            ) from None
+    from . import cache
+    from .validation import no_gc, to_data, validate
+    from .yamlio import dump_data, splice
 
     with locked(target):
         source = target if target.exists() else location.path
         created = source != target
         raw = read_bytes(source)
         tl = parse(raw, source.name)
-        result = change(tl)
-        data = to_data(tl)
-        validate(data, target.name)  # never write what would not load back
-        content = dump_data(data)
-        if content != raw:
-            _remove_stale_temporaries(target)
-            write_atomic(target, content)
-        else:  # nothing changed: nothing is written, no copy is made
-            created = False
-    return result, Saved(target, created)
+        history_before = len(tl.history)
+        changes = change(tl)
+        if not changes:  # nothing changed: nothing is written, no copy is made
+            return changes, Saved(target, False)
+        with no_gc():
+            data = to_data(tl)
+            checked = validate(data, target.name)  # never write what would not load back
+        content = None
+        if all(ch.action == "mark" for ch in changes):
+            touched = {ch.task for ch in changes if ch.task is not None}
+            content = splice(raw, checked, touched, min(history_before, len(tl.history)))
+        if content is None:
+            content = dump_data(data)
+        _remove_stale_temporaries(target)
+        write_atomic(target, content)
+        cache.put(content, checked)
+    return changes, Saved(target, created)

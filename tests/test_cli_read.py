@@ -48,7 +48,9 @@ def test_filters_combine(tl: TaskList) -> None:
     completion = [t.id for t in tl.tasks if t.deadline.text == "年底前完成"]
     assert ids("--deadline", "年底前完成") == completion
     assert ids("--deadline", "completion") == completion
-    assert ids("--deadline", "completion", "--dept", "商标局") == [i for i in completion if i in (1, 3, 4, 10, 13)]
+    assert ids("--deadline", "completion", "--dept", "商标局") == [
+        i for i in completion if i in (1, 3, 4, 10, 13)
+    ]
     assert ids("--status", "todo") == [t.id for t in tl.tasks]
     assert ids("--status", "已完成") == []
 
@@ -68,8 +70,20 @@ def test_list_json_shape(tl: TaskList) -> None:
     assert len(tasks) == 18
     first = tasks[0]
     assert list(first) == [
-        "id", "title", "category", "category_number", "departments", "deadline", "deadline_kind",
-        "due", "status", "note", "updated", "overdue", "national_measures", "local_measures",
+        "id",
+        "title",
+        "category",
+        "category_number",
+        "departments",
+        "deadline",
+        "deadline_kind",
+        "due",
+        "status",
+        "note",
+        "updated",
+        "overdue",
+        "national_measures",
+        "local_measures",
     ]
     assert first["category"] == "提高知识产权审查质量和审查效率"
     assert first["departments"] == ["条法司", "专利局审业部", "专利局自动化部", "商标局"]
@@ -88,7 +102,12 @@ def test_show_prints_everything_in_full(tl: TaskList) -> None:
         assert res.exit_code == 0
         flat = "".join(res.stdout.split())
         t = tl.task(16)
-        for text in (t.title, t.national_measures, *t.duties[0].measures.split("\n"), "涉及省份必做；其他省份选做"):
+        for text in (
+            t.title,
+            t.national_measures,
+            *t.duties[0].measures.split("\n"),
+            "涉及省份必做；其他省份选做",
+        ):
             assert "".join(text.split()) in flat
         assert "国际合作司、公共服务司、专利局文献部" in flat
         assert "…" not in res.stdout
@@ -129,12 +148,21 @@ def test_depts(tl: TaskList) -> None:
     ("args", "message"),
     [
         (["list", "--dept", "商标处"], "错误：未知的部门“商标处”（您是不是要找：商标局？）"),
-        (["list", "--dept", "专利局"], "错误：部门“专利局”不明确，可能是：专利局审业部、专利局自动化部、专利局文献部"),
+        (
+            ["list", "--dept", "专利局"],
+            "错误：部门“专利局”不明确，可能是：专利局审业部、专利局自动化部、专利局文献部",
+        ),
         (["list", "--category", "9"], "错误：未知的类别“9”"),
         (["list", "--status", "finished"], "错误：未知的状态“finished”"),
         (["list", "--deadline", "明年"], "错误：未知的完成时间“明年”"),
-        (["list", "--as-of", "2019-13-01"], "错误：日期“2019-13-01”无效，请写作 年-月-日，如 2019-12-31"),
-        (["list", "--dpt", "x"], "错误：没有这个选项：--dpt（可用的选项：--dept）（运行 ipq list --help"),
+        (
+            ["list", "--as-of", "2019-13-01"],
+            "错误：日期“2019-13-01”无效，请写作 年-月-日，如 2019-12-31",
+        ),
+        (
+            ["list", "--dpt", "x"],
+            "错误：没有这个选项：--dpt（可用的选项：--dept）（运行 ipq list --help",
+        ),
         (["show"], "错误：缺少参数 'task'（运行 ipq show --help 查看用法）"),
         (["obligations"], "错误：缺少选项 '--province'"),
         (["lst"], "错误：没有这个命令：'lst'"),
@@ -152,9 +180,7 @@ WIDE = re.compile(r"…")
 
 
 @pytest.mark.parametrize("width", [80, 120])
-@pytest.mark.parametrize(
-    "args", [["list"], ["list", "--dept", "商标局"], ["show", "5"], ["depts"]]
-)
+@pytest.mark.parametrize("args", [["list"], ["list", "--dept", "商标局"], ["show", "5"], ["depts"]])
 def test_tables_fit_the_width_and_cut_nothing(width: int, args: list[str], tl: TaskList) -> None:
     res = invoke(*args, env={"COLUMNS": str(width)})
     assert res.exit_code == 0

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from ipq.cli import app
 from typer.main import get_command
+
+from ipq.cli import app
 
 from .conftest import ROOT, invoke
 

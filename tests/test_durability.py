@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from ipq import store
 from ipq.errors import DataFileError, UserError
 from ipq.ledger import mark, undo
+from ipq.models import Change
 from ipq.names import PROVINCE_NAMES
 from ipq.query import duty_level
 from ipq.store import bundled_path, dump, load, parse
@@ -27,8 +28,22 @@ from .conftest import invoke
 def test_concurrent_marks_all_land(data_copy: Path) -> None:
     def one(task: int) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "ipq", "mark", str(task), "-s", "done", "-n", f"n{task}", "-f", str(data_copy)],
-            capture_output=True, text=True, timeout=120,
+            [
+                sys.executable,
+                "-m",
+                "ipq",
+                "mark",
+                str(task),
+                "-s",
+                "done",
+                "-n",
+                f"n{task}",
+                "-f",
+                str(data_copy),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
 
     with ThreadPoolExecutor(max_workers=18) as pool:
@@ -57,7 +72,9 @@ main()
 @pytest.mark.parametrize("step", ["created", "written", "synced", "replaced"])
 def test_a_crash_at_any_step_leaves_old_or_new(data_copy: Path, step: str) -> None:
     old = data_copy.read_bytes()
-    proc = subprocess.run([sys.executable, "-c", CRASH, step, str(data_copy)], capture_output=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH, step, str(data_copy)], capture_output=True, timeout=60
+    )
     assert proc.returncode == 99
     now = data_copy.read_bytes()
     tl = parse(now, "x")  # always a valid file
@@ -74,13 +91,26 @@ def test_a_crash_at_any_step_leaves_old_or_new(data_copy: Path, step: str) -> No
 @pytest.mark.parametrize(
     ("where", "error", "message"),
     [
-        ("mkstemp", PermissionError(errno.EACCES, "Permission denied"), "没有写入权限，数据文件未修改"),
-        ("fsync", OSError(errno.ENOSPC, "No space left on device"), "写入失败（No space left on device），数据文件未修改"),
-        ("replace", OSError(errno.EIO, "Input/output error"), "写入失败（Input/output error），数据文件未修改"),
+        (
+            "mkstemp",
+            PermissionError(errno.EACCES, "Permission denied"),
+            "没有写入权限，数据文件未修改",
+        ),
+        (
+            "fsync",
+            OSError(errno.ENOSPC, "No space left on device"),
+            "写入失败（No space left on device），数据文件未修改",
+        ),
+        (
+            "replace",
+            OSError(errno.EIO, "Input/output error"),
+            "写入失败（Input/output error），数据文件未修改",
+        ),
     ],
 )
-def test_write_failures_leave_the_file_intact(data_copy: Path, monkeypatch: pytest.MonkeyPatch,
-                                             where: str, error: OSError, message: str) -> None:
+def test_write_failures_leave_the_file_intact(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch, where: str, error: OSError, message: str
+) -> None:
     old = data_copy.read_bytes()
 
     def fail(*args: object, **kwargs: object) -> None:
@@ -94,7 +124,9 @@ def test_write_failures_leave_the_file_intact(data_copy: Path, monkeypatch: pyte
     assert res.stderr.strip().endswith(message)
     assert len(res.stderr.strip().splitlines()) == 1
     assert data_copy.read_bytes() == old
-    assert sorted(p.name for p in data_copy.parent.iterdir() if not p.name.endswith(".lock")) == [data_copy.name]
+    assert sorted(p.name for p in data_copy.parent.iterdir() if not p.name.endswith(".lock")) == [
+        data_copy.name
+    ]
 
 
 def test_permissions_are_kept(data_copy: Path) -> None:
@@ -103,7 +135,9 @@ def test_permissions_are_kept(data_copy: Path) -> None:
     assert data_copy.stat().st_mode & 0o777 == 0o640
 
 
-@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores directory permissions")
+@pytest.mark.skipif(
+    hasattr(os, "geteuid") and os.geteuid() == 0, reason="root ignores directory permissions"
+)
 def test_read_only_directory(data_copy: Path) -> None:
     old = data_copy.read_bytes()
     data_copy.parent.chmod(0o555)
@@ -120,7 +154,7 @@ def test_an_invalid_result_is_never_written(data_copy: Path) -> None:
 
     def breaks(tl):  # type: ignore[no-untyped-def]
         tl.tasks[0].departments.append("商标处")
-        return []
+        return [Change(seq=1, at="2019-06-30T10:00:00+08:00", task=1, old="todo", new="done")]
 
     with pytest.raises(DataFileError) as info:
         store.modify(store.Location(data_copy, "option"), breaks)
@@ -133,6 +167,7 @@ ORIGINAL = bundled_path().read_bytes()
 
 def asks_something(tl, task: int, province: str | None) -> bool:  # type: ignore[no-untyped-def]
     return province is None or any(duty_level(tl, d, province) for d in tl.task(task).duties)
+
 
 ops = st.lists(
     st.tuples(
@@ -159,15 +194,20 @@ def test_marks_then_as_many_undos_give_the_original_bytes(sequence: list[tuple])
         if mark(tl, [str(task)], status, note, province):
             made += 1
         content = dump(tl)
-        assert dump(parse(content, "x")) == content  # every state loads and saves back byte for byte
+        assert (
+            dump(parse(content, "x")) == content
+        )  # every state loads and saves back byte for byte
     for _ in range(made):
         undo(tl)
     assert tl.history == []
     assert dump(tl) == ORIGINAL
 
 
-@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow,
-                                                                  HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=15,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(ops)
 def test_the_same_through_the_file(tmp_path: Path, sequence: list[tuple]) -> None:
     path = tmp_path / "ledger.yaml"
@@ -177,10 +217,17 @@ def test_the_same_through_the_file(tmp_path: Path, sequence: list[tuple]) -> Non
     for task, status, province, note in sequence:
         if not asks_something(load(path), task, province):
             continue
-        changes, _ = store.modify(location, lambda tl: mark(tl, [str(task)], status, note, province))
+
+        def one_mark(tl, task=task, status=status, note=note, province=province):  # type: ignore[no-untyped-def]
+            return mark(tl, [str(task)], status, note, province)
+
+        changes, _ = store.modify(location, one_mark)
         made += bool(changes)
+        # what was spliced in is exactly what a full dump writes
+        assert path.read_bytes() == dump(parse(path.read_bytes(), "x"))
     for _ in range(made):
         store.modify(location, undo)
+        assert path.read_bytes() == dump(parse(path.read_bytes(), "x"))
     assert path.read_bytes() == ORIGINAL
 
 

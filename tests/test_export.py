@@ -34,7 +34,9 @@ def export(ledger: Path, *args: str) -> bytes:
     return res.stdout_bytes
 
 
-def test_xlsx_reads_back_with_every_title_and_status(ledger: Path, tmp_path: Path, tl: TaskList) -> None:
+def test_xlsx_reads_back_with_every_title_and_status(
+    ledger: Path, tmp_path: Path, tl: TaskList
+) -> None:
     from openpyxl import load_workbook
 
     out = tmp_path / "台账.xlsx"
@@ -43,7 +45,17 @@ def test_xlsx_reads_back_with_every_title_and_status(ledger: Path, tmp_path: Pat
     ws = load_workbook(out).active
     assert ws["A1"].value == tl.meta.title and ws["A1"].font.b
     headers = [c.value for c in ws[3]]
-    assert headers == ["编号", "类别", "任务清单", "落实举措", "执行部门", "完成时间", "状态", "备注", "更新时间"]
+    assert headers == [
+        "编号",
+        "类别",
+        "任务清单",
+        "落实举措",
+        "执行部门",
+        "完成时间",
+        "状态",
+        "备注",
+        "更新时间",
+    ]
     assert all(c.font.b for c in ws[3])
     assert ws.freeze_panes == "A4"
     assert ws.auto_filter.ref == "A3:I21"
@@ -51,9 +63,11 @@ def test_xlsx_reads_back_with_every_title_and_status(ledger: Path, tmp_path: Pat
     assert [r[0] for r in rows] == list(range(1, 19))
     assert [r[2] for r in rows] == [t.title for t in tl.tasks]
     status = {r[0]: r[6] for r in rows}
-    assert status[3] == "已完成" and status[12].startswith("受阻") and status[13].startswith("进行中")
+    assert (
+        status[3] == "已完成" and status[12].startswith("受阻") and status[13].startswith("进行中")
+    )
     assert {r[0]: r[7] for r in rows}[12] == "等待\n第二行"
-    for r, t in zip(rows, tl.tasks):
+    for r, t in zip(rows, tl.tasks, strict=True):
         assert t.national_measures in r[3]
         for d in t.duties:
             assert d.measures in r[3] and f"省份：{d.rule.text}" in r[4]
@@ -85,7 +99,9 @@ def test_csv_has_a_bom_and_one_row_per_task(ledger: Path, tl: TaskList) -> None:
     assert rows[0][:4] == ["编号", "类别", "任务清单", "落实举措"]
     assert rows[12][7] == "等待\n第二行"  # multi-line text is quoted, not split
     assert [r[2] for r in rows[1:]] == [t.title for t in tl.tasks]
-    per_duty = list(csv.reader(io.StringIO(export(ledger, "-F", "csv", "-p", "浙江").decode("utf-8-sig"))))
+    per_duty = list(
+        csv.reader(io.StringIO(export(ledger, "-F", "csv", "-p", "浙江").decode("utf-8-sig")))
+    )
     assert len(per_duty) == 1 + 17  # one row per duty: 浙江 has 17, task 8 counts twice
 
 
@@ -103,7 +119,9 @@ def test_markdown_renders_as_a_table(ledger: Path) -> None:
 
 def test_json_is_the_list_shape(ledger: Path) -> None:
     exported = json.loads(export(ledger, "-F", "json", "-s", "done"))
-    listed = json.loads(invoke("list", "-s", "done", "--json", "--as-of", "2019-10-01", "-f", str(ledger)).stdout)
+    listed = json.loads(
+        invoke("list", "-s", "done", "--json", "--as-of", "2019-10-01", "-f", str(ledger)).stdout
+    )
     assert exported == listed and [t["id"] for t in exported] == [3]
     province = json.loads(export(ledger, "-F", "json", "-p", "浙江"))
     assert province["province"] == "浙江省" and len(province["obligations"]) == 17
@@ -118,12 +136,16 @@ def test_html_is_self_contained(ledger: Path, tl: TaskList) -> None:
     assert "@media print" in page
     for t in tl.tasks:
         assert t.title in page
-    assert page.count("<tr") == 2 + 1 + 18  # the summary's header and row, the table's header, 18 rows
+    assert (
+        page.count("<tr") == 2 + 1 + 18
+    )  # the summary's header and row, the table's header, 18 rows
     assert "<td>1</td><td>1</td><td>1</td>" in page  # 进行中 1, 已完成 1, 受阻 1
 
 
 def test_filters_apply_to_export(ledger: Path) -> None:
-    rows = list(csv.reader(io.StringIO(export(ledger, "-F", "csv", "--dept", "审业部").decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(export(ledger, "-F", "csv", "--dept", "审业部").decode("utf-8-sig")))
+    )
     assert [r[0] for r in rows[1:]] == ["1", "2", "4", "5", "12"]
 
 

@@ -69,12 +69,13 @@ def classify_piece(tl: TaskList, piece: str) -> str:
 
 
 def stream(tl: TaskList, pieces: list[str], kind: str) -> str:
-    return "".join(p for p, k in zip(pieces, classify(tl, pieces)) if k == kind)
+    return "".join(p for p, k in zip(pieces, classify(tl, pieces), strict=True) if k == kind)
 
 
 def test_measures_column_is_covered_verbatim_and_in_order(tl: TaskList, pieces: list[str]) -> None:
     ours = "".join(
-        squash(t.national_measures) + "".join(squash(d.measures) for d in t.duties) for t in tl.tasks
+        squash(t.national_measures) + "".join(squash(d.measures) for d in t.duties)
+        for t in tl.tasks
     )
     assert ours == stream(tl, pieces, "measures")
 
@@ -121,7 +122,7 @@ def test_titles_agree_with_the_source(tl: TaskList, pieces: list[str]) -> None:
 def test_departments_agree_with_the_source(tl: TaskList, pieces: list[str]) -> None:
     cells = stream(tl, pieces, "dept").split("局内：")[1:]
     assert len(cells) == len(tl.tasks)
-    for t, cell in zip(tl.tasks, cells):
+    for t, cell in zip(tl.tasks, cells, strict=True):
         names = []
         for part in re.split("[，,]", cell):
             units = part.split("、")
@@ -152,7 +153,9 @@ def test_deadlines_agree_with_the_source(tl: TaskList, pieces: list[str]) -> Non
     assert stream(tl, pieces, "deadline") == "".join(t.deadline.text for t in tl.tasks)
     for t in tl.tasks:
         assert t.deadline.due.isoformat() == "2019-12-31"
-        assert t.deadline.kind == ("milestone" if t.deadline.text == "年内有阶段性成果" else "completion")
+        assert t.deadline.kind == (
+            "milestone" if t.deadline.text == "年内有阶段性成果" else "completion"
+        )
         assert t.deadline.text in ("年内有阶段性成果", "年底前完成")
 
 

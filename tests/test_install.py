@@ -18,8 +18,13 @@ def test_console_script_from_another_directory(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "ipq"
     if not script.exists():
         pytest.skip("the ipq console script is not installed in this environment")
-    proc = subprocess.run([str(script), "list", "--dept", "商标局", "--json"], cwd=tmp_path,
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [str(script), "list", "--dept", "商标局", "--json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert [t["id"] for t in json.loads(proc.stdout)] == [1, 3, 4, 10, 13]
 
@@ -35,15 +40,29 @@ def test_wheel_carries_the_bundled_list(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     build = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if build.returncode != 0:
         pytest.fail(f"building the wheel failed: {build.stderr[-2000:]}")
     [wheel] = wheels.glob("ipq-*.whl")
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--no-deps",
+            "-q",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     assert (target / "ipq" / "data" / "tasks_2019.yaml").read_bytes() == (
         ROOT / "data" / "tasks_2019.yaml"
@@ -52,12 +71,24 @@ def test_wheel_carries_the_bundled_list(tmp_path: Path) -> None:
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(target)}
     code = "import ipq, ipq.store as s; print(ipq.__file__); print(s.bundled_path())"
-    where = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env,
-                           capture_output=True, text=True, check=True)
+    where = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     module, bundled = where.stdout.split()
     assert module.startswith(str(target)) and bundled.startswith(str(target))
-    proc = subprocess.run([sys.executable, "-m", "ipq", "list", "--dept", "商标局", "--json"],
-                          cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "ipq", "list", "--dept", "商标局", "--json"],
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     assert [t["id"] for t in json.loads(proc.stdout)] == [1, 3, 4, 10, 13]
 
@@ -65,11 +96,19 @@ def test_wheel_carries_the_bundled_list(tmp_path: Path) -> None:
 def test_source_tree_finds_data_dir(tmp_path: Path) -> None:
     """An editable install (or a checkout on sys.path) uses data/ beside ipq/."""
     tree = tmp_path / "tree"
-    shutil.copytree(ROOT / "ipq", tree / "ipq", ignore=shutil.ignore_patterns("__pycache__", "data"))
+    shutil.copytree(
+        ROOT / "ipq", tree / "ipq", ignore=shutil.ignore_patterns("__pycache__", "data")
+    )
     (tree / "data").mkdir()
     shutil.copyfile(ROOT / "data" / "tasks_2019.yaml", tree / "data" / "tasks_2019.yaml")
     env = {**os.environ, "PYTHONPATH": str(tree)}
     code = "import ipq.store as s; print(s.bundled_path())"
-    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, check=True).stdout.strip()
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     assert out == str(tree / "data" / "tasks_2019.yaml")

@@ -21,7 +21,9 @@ def obligations_json(province: str, *extra: str) -> dict:
     return json.loads(res.stdout)
 
 
-@pytest.mark.parametrize("province", ["浙江省", "内蒙古自治区", "广东省", "北京市", "新疆生产建设兵团"])
+@pytest.mark.parametrize(
+    "province", ["浙江省", "内蒙古自治区", "广东省", "北京市", "新疆生产建设兵团"]
+)
 def test_every_accepted_form_gives_the_same_answer(province: str) -> None:
     p = next(x for x in PROVINCES if x.name == province)
     expected = obligations_json(province)
@@ -31,7 +33,9 @@ def test_every_accepted_form_gives_the_same_answer(province: str) -> None:
 
 
 def test_every_all_provinces_duty_is_must_everywhere(tl: TaskList) -> None:
-    all_duties = [(t.id, i) for t in tl.tasks for i, d in enumerate(t.duties, 1) if d.rule.binds == "all"]
+    all_duties = [
+        (t.id, i) for t in tl.tasks for i, d in enumerate(t.duties, 1) if d.rule.binds == "all"
+    ]
     assert len(all_duties) >= 10
     for name in PROVINCE_NAMES:
         got = {(o.task.id, o.duty_number): o.level for o in obligations(tl, name).items}
@@ -64,9 +68,14 @@ def test_levels_follow_group_membership_and_completeness(tl: TaskList) -> None:
                     assert level is None
                 checked.add((group.complete, d.rule.binds, name in group.member_names()))
     # every branch was exercised by the real list
-    assert {(True, "group_only", True), (True, "group_only", False),
-            (True, "group_others_optional", True), (True, "group_others_optional", False),
-            (False, "group_others_optional", True), (False, "group_others_optional", False)} <= checked
+    assert {
+        (True, "group_only", True),
+        (True, "group_only", False),
+        (True, "group_others_optional", True),
+        (True, "group_others_optional", False),
+        (False, "group_others_optional", True),
+        (False, "group_others_optional", False),
+    } <= checked
 
 
 def test_known_answers_for_three_provinces() -> None:
@@ -86,8 +95,21 @@ def test_obligation_json_shape() -> None:
     data = obligations_json("zhejiang")
     assert list(data) == ["province", "obligations", "counts"]
     first = data["obligations"][0]
-    assert list(first) == ["task", "title", "duty", "level", "rule", "group", "measures",
-                           "deadline", "due", "status", "note", "updated", "overdue"]
+    assert list(first) == [
+        "task",
+        "title",
+        "duty",
+        "level",
+        "rule",
+        "group",
+        "measures",
+        "deadline",
+        "due",
+        "status",
+        "note",
+        "updated",
+        "overdue",
+    ]
     assert first["status"] == "todo" and first["due"] == "2019-12-31"
     assert not first["rule"].startswith("省份：")
     counts = data["counts"]
@@ -122,8 +144,9 @@ def test_obligations_table_shows_full_measures(width: int, tl: TaskList) -> None
     column = "".join("".join(line.split("│")[5].split()) for line in lines if line.startswith("│"))
     for o in obligations(tl, "浙江省").items:
         assert "".join(o.duty.measures.split()) in column
-    assert lines[-1].startswith("浙江省：必做 11 项，选做 0 项，涉及则必做 6 项") or \
-        "".join(lines[-2:]).startswith("浙江省：必做 11 项，选做 0 项，涉及则必做 6 项")
+    assert lines[-1].startswith("浙江省：必做 11 项，选做 0 项，涉及则必做 6 项") or "".join(
+        lines[-2:]
+    ).startswith("浙江省：必做 11 项，选做 0 项，涉及则必做 6 项")
 
 
 def test_provinces_overview_agrees_with_obligations(tl: TaskList) -> None:
@@ -143,7 +166,13 @@ def test_groups_declare_members_sources_and_completeness(tl: TaskList) -> None:
     assert len(data) == 7
     cm = by_name["商标审查协作中心涉及省份"]
     assert cm["complete"] and cm["tasks"] == [3]
-    assert {m["province"] for m in cm["members"]} == {"广东省", "上海市", "重庆市", "山东省", "河南省"}
+    assert {m["province"] for m in cm["members"]} == {
+        "广东省",
+        "上海市",
+        "重庆市",
+        "山东省",
+        "河南省",
+    }
     ydyl = by_name["“一带一路”相关省份"]
     assert ydyl["complete"] and len(ydyl["members"]) == 18 and "青岛" in ydyl["description"]
     assert by_name["知识产权强省建设试点省"]["tasks"] == [8, 10]

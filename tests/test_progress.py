@@ -12,12 +12,6 @@ from ipq.store import bundled_path, working_copy_path
 from .conftest import invoke
 
 
-def data(path: Path) -> dict:
-    from ipq.store import load
-
-    return load(path).model_dump()
-
-
 def test_mark_national_status_with_note(data_copy: Path) -> None:
     res = invoke("mark", "12", "--status", "done", "--note", "已完成筛查", "-f", str(data_copy))
     assert res.exit_code == 0, res.stderr
@@ -27,39 +21,70 @@ def test_mark_national_status_with_note(data_copy: Path) -> None:
     assert shown["updated"] and shown["updated"][19] in "+-"  # local time with its offset
 
 
-@pytest.mark.parametrize(("typed", "status"), [("未开始", "todo"), ("进行中", "in_progress"),
-                                               ("已完成", "done"), ("受阻", "blocked"),
-                                               ("in-progress", "in_progress"), ("DONE", "done")])
+@pytest.mark.parametrize(
+    ("typed", "status"),
+    [
+        ("未开始", "todo"),
+        ("进行中", "in_progress"),
+        ("已完成", "done"),
+        ("受阻", "blocked"),
+        ("in-progress", "in_progress"),
+        ("DONE", "done"),
+    ],
+)
 def test_statuses_in_both_languages(data_copy: Path, typed: str, status: str) -> None:
     invoke("mark", "3", "--status", "blocked", "-f", str(data_copy))
     res = invoke("mark", "3", "-s", typed, "-f", str(data_copy))
     assert res.exit_code == 0
-    assert json.loads(invoke("show", "3", "--json", "-f", str(data_copy)).stdout)["status"] == status
+    assert (
+        json.loads(invoke("show", "3", "--json", "-f", str(data_copy)).stdout)["status"] == status
+    )
 
 
 def test_several_tasks_in_one_mark_and_one_undo(data_copy: Path) -> None:
     original = data_copy.read_bytes()
     res = invoke("mark", "1", "2", "3", "-s", "in_progress", "-f", str(data_copy))
     assert res.stdout.count("→ 进行中") == 3
-    assert [t["id"] for t in json.loads(invoke("list", "-s", "进行中", "--json", "-f", str(data_copy)).stdout)] == [1, 2, 3]
+    assert [
+        t["id"]
+        for t in json.loads(invoke("list", "-s", "进行中", "--json", "-f", str(data_copy)).stdout)
+    ] == [1, 2, 3]
     res = invoke("undo", "-f", str(data_copy))
     assert res.exit_code == 0 and res.stdout.count("已撤销") == 3
     assert data_copy.read_bytes() == original
 
 
 def test_province_marks_show_in_obligations_and_list(data_copy: Path) -> None:
-    res = invoke("mark", "5", "8", "-p", "zhejiang", "-s", "done", "-n", "保护中心已运行", "-f", str(data_copy))
+    res = invoke(
+        "mark",
+        "5",
+        "8",
+        "-p",
+        "zhejiang",
+        "-s",
+        "done",
+        "-n",
+        "保护中心已运行",
+        "-f",
+        str(data_copy),
+    )
     assert res.exit_code == 0
     assert "任务 5（浙江省）：未开始 → 已完成" in res.stdout
-    obs = json.loads(invoke("obligations", "-p", "浙江", "--json", "-f", str(data_copy)).stdout)["obligations"]
+    obs = json.loads(invoke("obligations", "-p", "浙江", "--json", "-f", str(data_copy)).stdout)[
+        "obligations"
+    ]
     statuses = {(o["task"], o["duty"]): o["status"] for o in obs}
     assert statuses[(5, 1)] == statuses[(8, 1)] == statuses[(8, 2)] == "done"
     assert statuses[(2, 1)] == "todo"
     assert [o["note"] for o in obs if o["task"] == 5] == ["保护中心已运行"]
-    done = json.loads(invoke("list", "-p", "浙", "-s", "done", "--json", "-f", str(data_copy)).stdout)
+    done = json.loads(
+        invoke("list", "-p", "浙", "-s", "done", "--json", "-f", str(data_copy)).stdout
+    )
     assert [t["id"] for t in done] == [5, 8]
     assert all(t["status"] == "todo" for t in done)  # the national status is untouched
-    other = json.loads(invoke("list", "-p", "江苏", "-s", "done", "--json", "-f", str(data_copy)).stdout)
+    other = json.loads(
+        invoke("list", "-p", "江苏", "-s", "done", "--json", "-f", str(data_copy)).stdout
+    )
     assert other == []
     table = invoke("obligations", "-p", "浙江", "-f", str(data_copy)).stdout
     assert "已完成" in table
@@ -69,7 +94,10 @@ def test_marking_a_province_where_the_task_asks_nothing_is_an_error(data_copy: P
     before = data_copy.read_bytes()
     res = invoke("mark", "1", "-p", "浙江", "-s", "done", "-f", str(data_copy))
     assert res.exit_code == 1
-    assert res.stderr == "错误：任务 1 没有地方落实举措，不能为浙江省记录进度（可用 ipq obligations -p 浙江省 查看）\n"
+    assert (
+        res.stderr
+        == "错误：任务 1 没有地方落实举措，不能为浙江省记录进度（可用 ipq obligations -p 浙江省 查看）\n"
+    )
     res = invoke("mark", "3", "-p", "浙江", "-s", "done", "-f", str(data_copy))
     assert res.exit_code == 1 and "任务 3 的地方落实举措不约束该省份" in res.stderr
     res = invoke("mark", "12", "1", "-p", "浙江", "-s", "done", "-f", str(data_copy))
@@ -81,14 +109,19 @@ def test_marking_a_province_where_the_task_asks_nothing_is_an_error(data_copy: P
     ("args", "message"),
     [
         (["mark", "19", "-s", "done"], "错误：没有编号为 19 的任务（本清单任务编号为 1–18）"),
-        (["mark", "x", "-s", "done"], "错误：任务编号“x”无效：请写阿拉伯数字（本清单任务编号为 1–18）"),
+        (
+            ["mark", "x", "-s", "done"],
+            "错误：任务编号“x”无效：请写阿拉伯数字（本清单任务编号为 1–18）",
+        ),
         (["mark", "1", "-s", "finished"], "错误：未知的状态“finished”"),
         (["mark", "1"], "错误：缺少选项 '--status'"),
         (["mark", "1", "-s", "done", "-p", "火星"], "错误：未知的省份“火星”"),
         (["mark", "2", "19", "-s", "done"], "错误：没有编号为 19 的任务"),
     ],
 )
-def test_wrong_marks_leave_the_file_untouched(data_copy: Path, args: list[str], message: str) -> None:
+def test_wrong_marks_leave_the_file_untouched(
+    data_copy: Path, args: list[str], message: str
+) -> None:
     before = data_copy.read_bytes()
     res = invoke(*args, "-f", str(data_copy))
     assert res.exit_code == 1
@@ -112,11 +145,15 @@ def test_history_newest_first_and_filters(data_copy: Path) -> None:
     invoke("mark", "6", "-p", "江苏", "-s", "blocked", "-n", "人手不足", *f)
     items = json.loads(invoke("history", "--json", *f).stdout)
     assert [(h["task"], h["unit"], h["old"], h["new"]) for h in items] == [
-        (6, "江苏省", "todo", "blocked"), (12, "国家知识产权局", "in_progress", "done"),
-        (12, "国家知识产权局", "todo", "in_progress")]
+        (6, "江苏省", "todo", "blocked"),
+        (12, "国家知识产权局", "in_progress", "done"),
+        (12, "国家知识产权局", "todo", "in_progress"),
+    ]
     assert list(items[0]) == ["seq", "at", "action", "task", "unit", "group", "old", "new", "note"]
     assert [h["task"] for h in json.loads(invoke("history", "12", "--json", *f).stdout)] == [12, 12]
-    assert [h["note"] for h in json.loads(invoke("history", "-p", "苏", "--json", *f).stdout)] == ["人手不足"]
+    assert [h["note"] for h in json.loads(invoke("history", "-p", "苏", "--json", *f).stdout)] == [
+        "人手不足"
+    ]
     table = invoke("history", *f).stdout
     assert table.index("江苏省") < table.index("任务 12")
 
@@ -143,11 +180,23 @@ def test_a_mark_changes_only_that_tasks_progress_and_the_history(data_copy: Path
     before = data_copy.read_text(encoding="utf-8").splitlines()
     invoke("mark", "12", "-s", "done", "-f", str(data_copy))
     after = data_copy.read_text(encoding="utf-8").splitlines()
-    added = [l for l in difflib.unified_diff(before, after, lineterm="", n=0)
-             if l.startswith(("+", "-")) and not l.startswith(("+++", "---"))]
-    assert all(l.startswith("+") for l in added)
+    added = [
+        line
+        for line in difflib.unified_diff(before, after, lineterm="", n=0)
+        if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
+    ]
+    assert all(line.startswith("+") for line in added)
     assert [line[1:].split(":")[0] for line in added] == [
-        "  progress", "    status", "    updated", "history", "- seq", "  at", "  task", "  old", "  new"]
+        "  progress",
+        "    status",
+        "    updated",
+        "history",
+        "- seq",
+        "  at",
+        "  task",
+        "  old",
+        "  new",
+    ]
     progress = after.index("  progress:")
     assert after[progress - 1] == "    kind: milestone" and after[progress + 3] == "- id: 13"
     assert after[-6:] == [line[1:] for line in added[-6:]]  # the history is at the end
@@ -155,15 +204,21 @@ def test_a_mark_changes_only_that_tasks_progress_and_the_history(data_copy: Path
 
 def test_groups_add_and_remove(data_copy: Path) -> None:
     f = ["-f", str(data_copy)]
-    obs = lambda: {o["task"]: o["level"] for o in json.loads(  # noqa: E731
-        invoke("obligations", "-p", "浙江", "--json", *f).stdout)["obligations"]}
+
+    def obs() -> dict[int, str]:
+        result = json.loads(invoke("obligations", "-p", "浙江", "--json", *f).stdout)
+        return {o["task"]: o["level"] for o in result["obligations"]}
+
     assert obs()[5] == "if_member"
-    res = invoke("groups", "add", "知识产权保护中心", "浙江", "--source", "浙江省知识产权保护中心批复", *f)
+    res = invoke(
+        "groups", "add", "知识产权保护中心", "浙江", "--source", "浙江省知识产权保护中心批复", *f
+    )
     assert res.exit_code == 0 and "浙江省加入“知识产权保护中心涉及省份”" in res.stdout
     assert obs()[5] == "must"
     groups = {g["name"]: g for g in json.loads(invoke("groups", "--json", *f).stdout)}
     assert groups["知识产权保护中心涉及省份"]["members"] == [
-        {"province": "浙江省", "source": "浙江省知识产权保护中心批复"}]
+        {"province": "浙江省", "source": "浙江省知识产权保护中心批复"}
+    ]
     res = invoke("groups", "add", "保护中心", "zhejiang", *f)
     assert res.exit_code == 1 and "浙江省已是“知识产权保护中心涉及省份”的成员" in res.stderr
     res = invoke("groups", "remove", "一带一路", "北京", *f)
@@ -194,8 +249,18 @@ def test_read_commands_never_write(data_copy: Path) -> None:
     invoke("mark", "2", "-s", "done", "-f", str(data_copy))
     before = data_copy.read_bytes()
     mtime = data_copy.stat().st_mtime_ns
-    for args in (["list"], ["show", "2"], ["depts"], ["obligations", "-p", "浙江"], ["provinces"],
-                 ["groups"], ["history"], ["summary"], ["validate"], ["where"]):
+    for args in (
+        ["list"],
+        ["show", "2"],
+        ["depts"],
+        ["obligations", "-p", "浙江"],
+        ["provinces"],
+        ["groups"],
+        ["history"],
+        ["summary"],
+        ["validate"],
+        ["where"],
+    ):
         assert invoke(*args, "-f", str(data_copy)).exit_code == 0, args
     assert data_copy.read_bytes() == before and data_copy.stat().st_mtime_ns == mtime
     assert not working_copy_path().exists()
@@ -221,7 +286,12 @@ def test_overdue_and_as_of(data_copy: Path) -> None:
     invoke("mark", "3", "-s", "done", *f)
     before = json.loads(invoke("list", "--overdue", "--as-of", "2019-12-31", "--json", *f).stdout)
     assert before == []
-    after = [t["id"] for t in json.loads(invoke("list", "--overdue", "--as-of", "2020-01-01", "--json", *f).stdout)]
+    after = [
+        t["id"]
+        for t in json.loads(
+            invoke("list", "--overdue", "--as-of", "2020-01-01", "--json", *f).stdout
+        )
+    ]
     assert after == [i for i in range(1, 19) if i != 3]
     table = invoke("list", "--as-of", "2020-01-01", *f).stdout
     assert "逾期" in table
@@ -235,9 +305,21 @@ def test_summary(data_copy: Path) -> None:
     invoke("mark", "1", "3", "-s", "done", *f)
     invoke("mark", "2", "-p", "浙江", "-s", "done", *f)
     s = json.loads(invoke("summary", "--as-of", "2020-01-01", "--json", *f).stdout)
-    assert s["tasks"] == {"todo": 16, "in_progress": 0, "done": 2, "blocked": 0, "total": 18, "overdue": 16}
+    assert s["tasks"] == {
+        "todo": 16,
+        "in_progress": 0,
+        "done": 2,
+        "blocked": 0,
+        "total": 18,
+        "overdue": 16,
+    }
     cat1 = s["categories"][0]
-    assert cat1 == {"category": "一、提高知识产权审查质量和审查效率", "done": 2, "total": 3, "overdue": 1}
+    assert cat1 == {
+        "category": "一、提高知识产权审查质量和审查效率",
+        "done": 2,
+        "total": 3,
+        "overdue": 1,
+    }
     tm = next(d for d in s["departments"] if d["department"] == "商标局")
     assert (tm["done"], tm["total"]) == (2, 5)
     zj = next(p for p in s["provinces"] if p["province"] == "浙江省")

@@ -69,15 +69,24 @@ def test_unknown_group_and_category(tmp_path: Path) -> None:
 
 
 def test_status_from_a_fixed_set(tmp_path: Path) -> None:
-    path = broken(tmp_path, "    kind: completion\n", "    kind: completion\n  progress:\n    status: finished\n")
+    path = broken(
+        tmp_path,
+        "    kind: completion\n",
+        "    kind: completion\n  progress:\n    status: finished\n",
+    )
     [line] = problems_of(path)
     assert "tasks[2].progress.status: 取值 'finished' 无效" in line
     assert "'todo', 'in_progress', 'done' or 'blocked'" in line
 
 
 def test_rule_needs_its_group(tmp_path: Path) -> None:
-    [line] = problems_of(broken(tmp_path, "      binds: group_only\n      group: 商标审查协作中心涉及省份\n",
-                                "      binds: group_only\n"))
+    [line] = problems_of(
+        broken(
+            tmp_path,
+            "      binds: group_only\n      group: 商标审查协作中心涉及省份\n",
+            "      binds: group_only\n",
+        )
+    )
     assert "tasks[2].duties[0].rule: binds 为 group_only 的规则必须指定 group" in line
 
 
@@ -102,7 +111,11 @@ def test_all_problems_are_reported(tmp_path: Path) -> None:
 def test_cli_reports_broken_file_with_exit_2_and_no_traceback(tmp_path: Path) -> None:
     path = broken(tmp_path, "  - 商标局", "  - 商标处")
     before = path.read_bytes()
-    for args in (["list", "-f", str(path)], ["validate", str(path)], ["show", "1", "-f", str(path)]):
+    for args in (
+        ["list", "-f", str(path)],
+        ["validate", str(path)],
+        ["show", "1", "-f", str(path)],
+    ):
         res = invoke(*args)
         assert res.exit_code == 2
         assert "Traceback" not in res.stderr + res.stdout

@@ -1,0 +1,98 @@
+"""Generate large task lists for the benchmark, shaped like real use.
+
+Tasks are copies of the 18 real ones (texts as long as the real texts), each
+with progress for every province its duties concern, and a history of marks
+(national and provincial, with notes) behind that progress.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from ipq.models import STATUSES  # noqa: E402
+from ipq.names import PROVINCE_NAMES  # noqa: E402
+from ipq.query import duty_level  # noqa: E402
+from ipq.store import bundled_path, load  # noqa: E402
+from ipq.validation import to_data  # noqa: E402
+from ipq.yamlio import dump_data  # noqa: E402
+
+NOTES = [
+    "已按要求报送阶段性进展材料，待局内审核",
+    "受疫情影响线下培训推迟，改为线上开展，已完成三期",
+    "已与省市场监管局联合印发实施方案，正在组织落实",
+    "经费尚未到位，等待财政批复后启动",
+    "已完成年度目标任务，总结材料已上报",
+]
+
+
+def generate(n_tasks: int, seed: int = 2019) -> bytes:
+    rng = random.Random(seed)
+    base = load(bundled_path())
+    data = to_data(base)
+    templates = data["tasks"]
+    concerned = {
+        t.id: [p for p in PROVINCE_NAMES if any(duty_level(base, d, p) for d in t.duties)]
+        for t in base.tasks
+    }
+    tasks, history = [], []
+    seq = 0
+    for i in range(1, n_tasks + 1):
+        template = templates[(i - 1) % len(templates)]
+        source_id = template["id"]
+        task = {**template, "id": i, "title": f"{template['title']}（{i}）"}
+        stamp = f"2019-{rng.randint(3, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(8, 18):02d}:00:00+08:00"
+        status = rng.choice(STATUSES)
+        progress: dict = {"status": status, "note": rng.choice(NOTES), "updated": stamp}
+        provinces = {}
+        for p in concerned[source_id]:
+            provinces[p] = {
+                "status": rng.choice(STATUSES),
+                "note": rng.choice(NOTES),
+                "updated": stamp,
+            }
+        if provinces:
+            progress["provinces"] = provinces
+        task["progress"] = progress
+        tasks.append(task)
+        # a realistic trail: the national status reached in two steps, three provinces' marks
+        seq += 1
+        history.append({"seq": seq, "at": stamp, "task": i, "old": "todo", "new": "in_progress"})
+        seq += 1
+        history.append(
+            {
+                "seq": seq,
+                "at": stamp,
+                "task": i,
+                "old": "in_progress",
+                "new": status,
+                "note": progress["note"],
+                "before": {"status": "in_progress", "updated": stamp},
+            }
+        )
+        for p in list(provinces)[:3]:
+            seq += 1
+            history.append(
+                {
+                    "seq": seq,
+                    "at": stamp,
+                    "task": i,
+                    "unit": p,
+                    "old": "todo",
+                    "new": provinces[p]["status"],
+                    "note": provinces[p]["note"],
+                }
+            )
+    data["tasks"] = tasks
+    data["history"] = history
+    return dump_data(data)
+
+
+if __name__ == "__main__":
+    size = int(sys.argv[1])
+    out = Path(sys.argv[2])
+    out.write_bytes(generate(size))
+    print(f"{out}: {size} tasks, {out.stat().st_size / 2**20:.1f} MB")

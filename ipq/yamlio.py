@@ -1,0 +1,145 @@
+"""YAML in and out: a safe loader without aliases, a stable block-style dumper."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+import yaml
+
+from .errors import DataFileError
+
+if TYPE_CHECKING:
+    from .models import TaskList
+
+_BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+class _AliasRefused(Exception):
+    def __init__(self, mark: Any) -> None:
+        self.mark = mark
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc]
+    """A safe loader that refuses anchors and aliases (no "billion laughs")."""
+
+    def construct_object(self, node: Any, deep: bool = False) -> Any:
+        if node in self.constructed_objects:
+            raise _AliasRefused(node.start_mark)
+        return super().construct_object(node, deep)
+
+
+class _Dumper(_BaseDumper):  # type: ignore[misc]
+    """Block style, Chinese unescaped; multi-line text as literal blocks; no aliases."""
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
+
+
+def _represent_str(dumper: Any, data: str) -> Any:
+    if "\n" in data:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", data, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", data)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def parse_yaml(raw: bytes, name: str) -> Any:
+    """Safe YAML -> Python data; errors become one line with line and column."""
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]  # a UTF-8 BOM, as Windows editors write it
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        raise DataFileError(
+            f"{name}:{line}: 文件不是 UTF-8 编码（第 {exc.start} 字节），请以 UTF-8 保存"
+        ) from None
+    if not text.strip():
+        raise DataFileError(f"{name}: 文件是空的，没有任务清单")
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 -- a SafeLoader subclass
+    except _AliasRefused as exc:
+        m = exc.mark
+        raise DataFileError(
+            f"{name}:{m.line + 1}:{m.column + 1}: 不支持 YAML 锚点与别名（& 和 *），请写出完整内容"
+        ) from None
+    except yaml.MarkedYAMLError as exc:
+        m = exc.problem_mark or exc.context_mark
+        where = f"{name}:{m.line + 1}:{m.column + 1}" if m is not None else name
+        problem = exc.problem or exc.context or "无法解析"
+        raise DataFileError(f"{where}: YAML 语法错误：{problem}") from None
+    except yaml.YAMLError as exc:
+        raise DataFileError(f"{name}: YAML 错误：{exc}") from None
+    except RecursionError:
+        raise DataFileError(f"{name}: YAML 嵌套过深，不是任务清单") from None
+
+
+def dump_data(data: Any) -> bytes:
+    text: str = yaml.dump(
+        data,
+        Dumper=_Dumper,
+        allow_unicode=True,
+        sort_keys=False,
+        default_flow_style=False,
+        width=1_000_000,
+        indent=2,
+    )
+    return text.encode("utf-8")
+
+
+_TASK_START = re.compile(rb"^- id: (\d+)\n", re.M)
+_CHANGE_START = re.compile(rb"^- seq: ", re.M)
+
+
+def splice(raw: bytes, tl: TaskList, tasks: set[int], history_kept: int) -> bytes | None:
+    """The new file as ``raw`` with only what changed rewritten, or None.
+
+    ``tasks`` are the numbers of the tasks that changed; the first
+    ``history_kept`` changes of the history are as in ``raw`` and the rest are
+    ``tl``'s. The result is the same bytes as dumping all of ``tl`` (the tests
+    hold it to that), at the cost of the changed parts only: a mark on a large
+    list no longer re-emits every task. It relies on the dumper's layout: every
+    scalar on one line, multi-line text in indented literal blocks, so a task
+    starts with ``- id:`` and a change with ``- seq:`` at the start of a line.
+    Anything unexpected returns None and the caller dumps the whole list.
+    """
+    from .validation import dump_part
+
+    tasks_at = raw.find(b"\ntasks:\n")
+    if tasks_at < 0:
+        return None
+    history_at = raw.find(b"\nhistory:\n", tasks_at)
+    tasks_end = history_at + 1 if history_at >= 0 else len(raw)
+    starts = [m.start() for m in _TASK_START.finditer(raw, tasks_at, tasks_end)]
+    if len(starts) != len(tl.tasks):
+        return None
+    starts.append(tasks_end)
+    pieces: list[bytes] = []
+    pos = 0
+    for number in sorted(tasks):
+        task = tl.task(number)
+        if task is None or not 1 <= number < len(starts):
+            return None
+        pieces += [raw[pos : starts[number - 1]], dump_data(dump_part([task]))]
+        pos = starts[number]
+    pieces.append(raw[pos:tasks_end])
+
+    kept = b""
+    if history_at >= 0:
+        changes = [m.start() for m in _CHANGE_START.finditer(raw, tasks_end)]
+        if history_kept > len(changes):
+            return None
+        if history_kept:
+            cut = changes[history_kept] if history_kept < len(changes) else len(raw)
+            kept = raw[tasks_end:cut]
+    elif history_kept:
+        return None
+    added = tl.history[history_kept:]
+    if added:
+        kept = kept or b"history:\n"
+        kept += dump_data(dump_part(added))
+    pieces.append(kept)
+    return b"".join(pieces)
