@@ -475,7 +475,10 @@ def init(
     target = init_copy(path, force)
     print(f"已创建：{target}")
     if path is not None:
-        print(f"使用方法：ipq --file {target} …，或设置环境变量 IPQ_FILE={target}", file=sys.stderr)
+        print(
+            f"使用方法：ipq list --file {target}（每个命令都可加 --file），或设置环境变量 IPQ_FILE={target}",
+            file=sys.stderr,
+        )
 
 
 @app.command("export")

@@ -81,7 +81,7 @@ def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[An
         Column("完成时间", 12),
         Column("状态", 10),
         Column("备注", 24),
-        Column("更新时间", 22, wrap=False),
+        Column("更新时间", 20),
     ]
     rows = []
     for t in tasks:
@@ -126,7 +126,7 @@ def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any
         Column("完成时间", 12),
         Column("状态", 10),
         Column("备注", 24),
-        Column("更新时间", 22, wrap=False),
+        Column("更新时间", 20),
     ]
     rows = []
     for o in obs.items:
@@ -203,10 +203,11 @@ h1 { font-size: 1.5em; margin-bottom: 0.2em; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 th, td { border: 1px solid #999; padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
 th { background: #e8eef7; }
-td.measures { white-space: pre-wrap; }
+td { white-space: pre-wrap; }
 td.nowrap { white-space: nowrap; }
 tr.overdue td.status { color: #b00020; font-weight: bold; }
 .summary td, .summary th { text-align: center; }
+@page { size: A4 landscape; margin: 12mm; }
 @media print {
   body { margin: 0; font-size: 10pt; }
   thead { display: table-header-group; }
@@ -224,16 +225,17 @@ def to_html(report: Report) -> bytes:
     )
     numbers = "".join(f"<td>{n}</td>" for n in counts.values())
     numbers += f"<td>{sum(report.overdue)}</td><td>{len(report.rows)}</td>"
-    wide = {"落实举措", "地方落实举措"}
+    total = sum(c.width for c in report.columns)
+    cols = "".join(f'<col style="width:{100 * c.width / total:.1f}%">' for c in report.columns)
     head = "".join(f"<th>{e(c.header)}</th>" for c in report.columns)
     body = []
     for row, late in zip(report.rows, report.overdue, strict=True):
         cells = []
         for c, value in zip(report.columns, row, strict=True):
-            cls = "measures" if c.header in wide else ("status" if c.header == "状态" else "")
-            if not c.wrap:
-                cls = (cls + " nowrap").strip()
-            attr = f' class="{cls}"' if cls else ""
+            classes = [
+                name for name, on in (("status", c.header == "状态"), ("nowrap", not c.wrap)) if on
+            ]
+            attr = f' class="{" ".join(classes)}"' if classes else ""
             cells.append(f"<td{attr}>{e(value)}</td>")
         row_attr = ' class="overdue"' if late else ""
         body.append(f"<tr{row_attr}>" + "".join(cells) + "</tr>")
@@ -251,6 +253,7 @@ def to_html(report: Report) -> bytes:
 <table class="summary"><thead><tr>{summary}</tr></thead><tbody><tr>{numbers}</tr></tbody></table>
 <p class="meta">{e(progress_line(report))}</p>
 <table class="tasks">
+<colgroup>{cols}</colgroup>
 <thead><tr>{head}</tr></thead>
 <tbody>
 {chr(10).join(body)}
@@ -260,6 +263,25 @@ def to_html(report: Report) -> bytes:
 </html>
 """
     return page.encode("utf-8")
+
+
+#: The height of one line of 11-point text in a spreadsheet row, in points.
+LINE_POINTS = 15
+
+
+def wrapped_lines(text: str, width: int) -> int:
+    """How many lines ``text`` takes in a column ``width`` characters wide.
+
+    A Chinese character takes two of Excel's character units.
+    """
+    import math
+    import unicodedata
+
+    total = 0
+    for paragraph in text.split("\n"):
+        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in paragraph)
+        total += max(1, math.ceil(units / max(width - 1, 1)))
+    return total
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -292,11 +314,16 @@ def to_xlsx(report: Report) -> bytes:
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(i)].width = col.width
     for r, row in enumerate(report.rows, start=header_row + 1):
+        lines = 1
         for i, (col, value) in enumerate(zip(report.columns, row, strict=True), start=1):
             clean = ILLEGAL_CHARACTERS_RE.sub("", value)
             cell = ws.cell(row=r, column=i, value=int(clean) if clean.isdigit() else clean)
             cell.alignment = Alignment(vertical="top", wrap_text=col.wrap)
             cell.border = border
+            if col.wrap:
+                lines = max(lines, wrapped_lines(clean, col.width))
+        # LibreOffice and WPS do not fit wrapped rows on opening: give each its height
+        ws.row_dimensions[r].height = min(409, LINE_POINTS * lines + 4)
     ws.freeze_panes = f"A{header_row + 1}"
     ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(report.rows)}"
     ws.print_title_rows = f"{header_row}:{header_row}"

@@ -73,6 +73,10 @@ def test_xlsx_reads_back_with_every_title_and_status(
             assert d.measures in r[3] and f"省份：{d.rule.text}" in r[4]
     assert ws.cell(row=4, column=4).alignment.wrap_text
     assert ws.column_dimensions["D"].width >= 60
+    # rows carry their height: LibreOffice and WPS do not fit wrapped rows themselves
+    heights = [ws.row_dimensions[r].height for r in range(4, 22)]
+    assert all(h and h >= 15 * 4 for h in heights)
+    assert heights[1] > heights[0]  # task 2 has a longer text than task 1
 
 
 def test_xlsx_for_a_province(ledger: Path, tmp_path: Path) -> None:
