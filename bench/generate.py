@@ -17,7 +17,7 @@ from ipq.models import STATUSES  # noqa: E402
 from ipq.names import PROVINCE_NAMES  # noqa: E402
 from ipq.query import duty_level  # noqa: E402
 from ipq.store import bundled_path, load  # noqa: E402
-from ipq.validation import to_data  # noqa: E402
+from ipq.validation import to_data, validate  # noqa: E402
 from ipq.yamlio import dump_data  # noqa: E402
 
 NOTES = [
@@ -27,6 +27,11 @@ NOTES = [
     "经费尚未到位，等待财政批复后启动",
     "已完成年度目标任务，总结材料已上报",
 ]
+
+
+def note(rng: random.Random) -> str:
+    """A note as long as people write them: one to three sentences."""
+    return "；".join(rng.sample(NOTES, rng.randint(1, 3)))
 
 
 def generate(n_tasks: int, seed: int = 2019) -> bytes:
@@ -46,19 +51,19 @@ def generate(n_tasks: int, seed: int = 2019) -> bytes:
         task = {**template, "id": i, "title": f"{template['title']}（{i}）"}
         stamp = f"2019-{rng.randint(3, 12):02d}-{rng.randint(1, 28):02d}T{rng.randint(8, 18):02d}:00:00+08:00"
         status = rng.choice(STATUSES)
-        progress: dict = {"status": status, "note": rng.choice(NOTES), "updated": stamp}
+        progress: dict = {"status": status, "note": note(rng), "updated": stamp}
         provinces = {}
         for p in concerned[source_id]:
             provinces[p] = {
                 "status": rng.choice(STATUSES),
-                "note": rng.choice(NOTES),
+                "note": note(rng),
                 "updated": stamp,
             }
         if provinces:
             progress["provinces"] = provinces
         task["progress"] = progress
         tasks.append(task)
-        # a realistic trail: the national status reached in two steps, three provinces' marks
+        # a realistic trail: the national status reached in two steps, eight provinces' marks
         seq += 1
         history.append({"seq": seq, "at": stamp, "task": i, "old": "todo", "new": "in_progress"})
         seq += 1
@@ -73,7 +78,7 @@ def generate(n_tasks: int, seed: int = 2019) -> bytes:
                 "before": {"status": "in_progress", "updated": stamp},
             }
         )
-        for p in list(provinces)[:3]:
+        for p in list(provinces)[:8]:
             seq += 1
             history.append(
                 {
@@ -88,7 +93,8 @@ def generate(n_tasks: int, seed: int = 2019) -> bytes:
             )
     data["tasks"] = tasks
     data["history"] = history
-    return dump_data(data)
+    # through the models, so the file is in the form ipq itself writes
+    return dump_data(to_data(validate(data, "generated")))
 
 
 if __name__ == "__main__":

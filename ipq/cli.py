@@ -73,8 +73,9 @@ def _translate(message: str) -> str:
 
 
 def _report(exc: IpqError) -> None:
-    if isinstance(exc, DataFileError) and exc.problems:
-        for line in exc.problems:
+    """A data-file error names its file first, as a compiler would; a user error says 错误."""
+    if isinstance(exc, DataFileError):
+        for line in exc.problems or [exc.message]:
             print(line, file=sys.stderr)
     else:
         print(f"错误：{exc.message}", file=sys.stderr)

@@ -59,6 +59,8 @@ def parse_yaml(raw: bytes, name: str) -> Any:
         ) from None
     if not text.strip():
         raise DataFileError(f"{name}: 文件是空的，没有任务清单")
+    if _may_nest_deeply(raw):
+        _check_depth(text, name)
     try:
         return yaml.load(text, Loader=_Loader)  # noqa: S506 -- a SafeLoader subclass
     except _AliasRefused as exc:
@@ -71,8 +73,16 @@ def parse_yaml(raw: bytes, name: str) -> Any:
         where = f"{name}:{m.line + 1}:{m.column + 1}" if m is not None else name
         problem = exc.problem or exc.context or "无法解析"
         raise DataFileError(f"{where}: YAML 语法错误：{problem}") from None
+    except yaml.reader.ReaderError as exc:
+        line = text[: exc.position].count("\n") + 1
+        raise DataFileError(
+            f"{name}:{line}: 文件含有不允许的控制字符（#x{exc.character:04x}），请删去"
+            if isinstance(exc.character, int)
+            else f"{name}:{line}: 文件含有不允许的字符"
+        ) from None
     except yaml.YAMLError as exc:
-        raise DataFileError(f"{name}: YAML 错误：{exc}") from None
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise DataFileError(f"{name}: YAML 错误：{first}") from None
     except RecursionError:
         raise DataFileError(f"{name}: YAML 嵌套过深，不是任务清单") from None
 
@@ -88,6 +98,39 @@ def dump_data(data: Any) -> bytes:
         indent=2,
     )
     return text.encode("utf-8")
+
+
+#: Deeper nesting than this is refused (a task list needs 7 levels). libyaml's
+#: composer recurses in C: about 100,000 levels crash the process.
+MAX_DEPTH = 100
+_DEEP_BLOCK = re.compile(rb"\n {1000,}|(?:[-?] +){500}")
+
+
+def _may_nest_deeply(raw: bytes) -> bool:
+    """A cheap test that no collection can nest more than about 2,000 levels deep.
+
+    Flow collections need a bracket per level; block ones two columns per level,
+    reached by indentation or by runs of "- " on a line. Only a file that fails
+    this test is checked exactly (which costs a second pass of the parser).
+    """
+    return raw.count(b"[") + raw.count(b"{") > 1000 or _DEEP_BLOCK.search(raw) is not None
+
+
+def _check_depth(text: str, name: str) -> None:
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    m = event.start_mark
+                    raise DataFileError(
+                        f"{name}:{m.line + 1}:{m.column + 1}: 嵌套超过 {MAX_DEPTH} 层，不是任务清单"
+                    )
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+    except yaml.YAMLError:
+        return  # the real parse reports it, with its place
 
 
 _TASK_START = re.compile(rb"^- id: (\d+)\n", re.M)

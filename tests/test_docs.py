@@ -26,19 +26,31 @@ def test_quick_start_is_two_commands_and_ci_runs_the_test_one() -> None:
     assert test in ci.splitlines()
 
 
-def command_names() -> list[str]:
-    group = get_command(app)
-    return sorted(group.commands)  # type: ignore[attr-defined]
+def commands() -> list[tuple[str, object]]:
+    """Every command, sub-commands included, as ("groups add", command)."""
+    found = []
+
+    def walk(prefix: str, group: object) -> None:
+        for name, command in sorted(getattr(group, "commands", {}).items()):
+            path = f"{prefix} {name}".strip()
+            found.append((path, command))
+            walk(path, command)
+
+    walk("", get_command(app))
+    return found
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
-    group = get_command(app)
-    for name in command_names():
-        command = group.commands[name]  # type: ignore[attr-defined]
-        assert (command.help or "").strip(), f"{name} has no help text"
-        assert f"`ipq {name}" in README, f"{name} is missing from README.md"
-        res = invoke(name, "--help")
+    names = [path for path, _ in commands()]
+    assert {"list", "show", "mark", "undo", "export", "groups add", "groups remove"} <= set(names)
+    for path, command in commands():
+        assert (getattr(command, "help", None) or "").strip(), f"{path} has no help text"
+        assert f"`ipq {path}" in README, f"ipq {path} is missing from README.md"
+        res = invoke(*path.split(), "--help")
         assert res.exit_code == 0 and "Usage" in res.stdout
+        for param in getattr(command, "params", []):
+            if getattr(param, "param_type_name", "") == "option" and param.name != "help":
+                assert (param.help or "").strip(), f"ipq {path} {param.opts[0]} has no help text"
 
 
 def test_exit_codes_are_documented() -> None:

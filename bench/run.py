@@ -1,0 +1,331 @@
+"""The ipq benchmark: whole processes, timed with the stdlib, medians of several runs.
+
+    python bench/run.py                 # everything; writes bench/RESULTS.md
+    python bench/run.py --sizes 1000    # only the 1,000-task list
+    python bench/run.py --runs 3        # fewer runs per figure
+
+It measures, side by side:
+
+* startup: ``ipq list --dept 商标局`` on the bundled list against the floor, a
+  Python process that only imports typer, rich.table, pydantic and yaml;
+* scale: generated lists of 1,000 and 10,000 tasks (``bench/generate.py``):
+  ``list`` with a filter, ``obligations``, ``show``, ``mark`` and ``undo``, with
+  their peak memory; reads both warm (the validated list in ipq's cache, as after
+  any ipq command) and cold (the first read after the file changed outside ipq);
+* taskwarrior's ``task list`` on as many tasks, where Debian's package is installed.
+
+Run it with the Python of the environment where ipq is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+WORK = HERE / "work"
+
+FLOOR = "import typer, rich.table, pydantic, yaml"
+#: Targets from the benchmark's brief, in seconds.
+STARTUP_RATIO_MAX, STARTUP_RATIO_AIM = 1.5, 1.2
+READ_MAX_1000, MARK_MAX_1000, GROWTH_MAX = 1.0, 2.0, 11.0
+
+
+def ipq_command() -> list[str]:
+    script = Path(sys.executable).parent / "ipq"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "ipq"]
+
+
+def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time and peak memory (KB) of one process; its output is discarded."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    elapsed = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        err = proc.stderr.read().decode() if proc.stderr else ""
+        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
+    return elapsed, usage.ru_maxrss
+
+
+def measure(cmd: list[str] | list[list[str]], env: dict[str, str], runs: int) -> dict:
+    """Median and minimum over ``runs`` (of one command, or of one command per run)."""
+    per_run = cmd if cmd and isinstance(cmd[0], list) else [cmd] * runs
+    times, peaks = [], []
+    for one in per_run[:runs]:
+        t, kb = timed(one, env)  # type: ignore[arg-type]
+        times.append(t)
+        peaks.append(kb)
+    return {"median": statistics.median(times), "min": min(times), "peak_mb": max(peaks) / 1024}
+
+
+def machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = ""
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        mem = f"{kb / 2**20:.0f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    import yaml
+
+    versions = {name: metadata.version(name) for name in ("typer", "rich", "pydantic", "PyYAML")}
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory": mem,
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "libyaml": bool(getattr(yaml, "__with_libyaml__", False)),
+        **versions,
+    }
+
+
+def bench_startup(env: dict[str, str], runs: int) -> dict:
+    ipq = ipq_command()
+    timed([*ipq, "list", "--dept", "商标局"], env)  # fill the cache once
+    floor = measure([sys.executable, "-c", FLOOR], env, runs)
+    warm = measure([*ipq, "list", "--dept", "商标局"], env, runs)
+    cold = measure([*ipq, "list", "--dept", "商标局"], {**env, "IPQ_NO_CACHE": "1"}, runs)
+    return {
+        "floor": floor,
+        "ipq": warm,
+        "ipq_no_cache": cold,
+        "ratio": warm["median"] / floor["median"],
+    }
+
+
+def list_file(size: int) -> Path:
+    """The generated list, made once (in its own process, so that this one stays small:
+    a child's peak memory counts what it inherited from the fork)."""
+    WORK.mkdir(exist_ok=True)
+    path = WORK / f"tasks_{size}.yaml"
+    if not path.exists():
+        subprocess.run(
+            [sys.executable, str(HERE / "generate.py"), str(size), str(path)], check=True
+        )
+    return path
+
+
+def bench_scale(size: int, env: dict[str, str], runs: int) -> dict:
+    ipq = ipq_command()
+    source = list_file(size)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / source.name
+        shutil.copyfile(source, path)
+        f = ["-f", str(path)]
+        middle = str(size // 2)
+        timed([*ipq, "validate", *f], env)  # warm the cache, as any ipq command would
+        cmds = {
+            "list --dept 商标局 --status done": [
+                *ipq,
+                "list",
+                "--dept",
+                "商标局",
+                "--status",
+                "done",
+                *f,
+            ],
+            "obligations --province 浙江": [*ipq, "obligations", "--province", "浙江", *f],
+            "obligations --province 浙江 --json": [
+                *ipq,
+                "obligations",
+                "--province",
+                "浙江",
+                "--json",
+                *f,
+            ],
+            "show (the middle task)": [*ipq, "show", middle, *f],
+        }
+        results = {name: measure(cmd, env, runs) for name, cmd in cmds.items()}
+        cold_env = {**env, "IPQ_NO_CACHE": "1"}
+        results["list --dept 商标局 --status done (cold)"] = measure(
+            cmds["list --dept 商标局 --status done"], cold_env, max(1, runs // 2)
+        )
+        # each mark writes (a new note each time); then as many undos take them back
+        marks = [
+            [*ipq, "mark", middle, "--status", "blocked", "--note", f"bench {i}", *f]
+            for i in range(runs)
+        ]
+        results["mark"] = measure(marks, env, runs)
+        results["undo"] = measure([*ipq, "undo", *f], env, runs)
+        if path.read_bytes() != source.read_bytes():
+            raise SystemExit("marks and as many undos did not give the original file back")
+        results["size_mb"] = path.stat().st_size / 2**20
+    return results
+
+
+def bench_taskwarrior(size: int, runs: int) -> dict | None:
+    task = shutil.which("task")
+    if task is None:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "TASKDATA": tmp, "TASKRC": str(Path(tmp) / "taskrc")}
+        Path(env["TASKRC"]).write_text("confirmation=off\nverbose=nothing\n")
+        items = [
+            {
+                "description": f"任务 {i}：开展知识产权高质量发展专题宣传",
+                "project": "ipq",
+                "status": "pending",
+            }
+            for i in range(size)
+        ]
+        data = Path(tmp) / "import.json"
+        data.write_text(json.dumps(items, ensure_ascii=False))
+        subprocess.run([task, "import", str(data)], env=env, capture_output=True, check=True)
+        cmd = [task, "rc.gc=off", "list"]
+        return measure(cmd, env, runs)
+
+
+def fmt(r: dict) -> str:
+    return f"{r['median']:.3f} s (min {r['min']:.3f}, peak {r['peak_mb']:.0f} MB)"
+
+
+def report(results: dict) -> str:
+    m = results["machine"]
+    s = results["startup"]
+    lines = [
+        "# ipq benchmark results",
+        "",
+        f"Recorded {results['date']} by `python bench/run.py` ({results['runs']} runs per figure, medians).",
+        "",
+        "## Machine",
+        "",
+        f"- CPU: {m['cpu']}, {m['cores']} cores; memory {m['memory']}",
+        f"- OS: {m['os']}",
+        f"- Python {m['python']}; typer {m['typer']}, rich {m['rich']}, pydantic {m['pydantic']},"
+        f" PyYAML {m['PyYAML']} (libyaml: {'yes' if m['libyaml'] else 'no'})",
+        "",
+        "## Startup: `ipq list --dept 商标局` on the bundled list",
+        "",
+        "| what | median | min | peak memory |",
+        "|---|---|---|---|",
+        f'| floor: `python -c "{FLOOR}"` | {s["floor"]["median"]:.3f} s | {s["floor"]["min"]:.3f} s | {s["floor"]["peak_mb"]:.0f} MB |',
+        f"| ipq (validated list cached) | {s['ipq']['median']:.3f} s | {s['ipq']['min']:.3f} s | {s['ipq']['peak_mb']:.0f} MB |",
+        f"| ipq with `IPQ_NO_CACHE=1` | {s['ipq_no_cache']['median']:.3f} s | {s['ipq_no_cache']['min']:.3f} s | {s['ipq_no_cache']['peak_mb']:.0f} MB |",
+        "",
+        f"Ratio ipq / floor: **{s['ratio']:.2f}×** (target at most {STARTUP_RATIO_MAX}×, aim {STARTUP_RATIO_AIM}×):"
+        f" {'met' if s['ratio'] <= STARTUP_RATIO_MAX else 'missed'}.",
+        "",
+    ]
+    sizes = results["scale"]
+    if sizes:
+        names = [k for k in next(iter(sizes.values())) if k != "size_mb"]
+        header = (
+            "| command | "
+            + " | ".join(f"{n:,} tasks ({sizes[n]['size_mb']:.1f} MB)" for n in sizes)
+            + " |"
+        )
+        lines += ["## Scale", "", header, "|---|" + "---|" * len(sizes)]
+        for name in names:
+            lines.append(f"| `{name}` | " + " | ".join(fmt(sizes[n][name]) for n in sizes) + " |")
+        tw = results.get("taskwarrior") or {}
+        if tw:
+            lines.append(
+                "| taskwarrior `task list` (same number of tasks) | "
+                + " | ".join(fmt(tw[n]) if n in tw else "–" for n in sizes)
+                + " |"
+            )
+        lines += ["", "### Against the targets", ""]
+        if 1000 in sizes:
+            small = sizes[1000]
+            reads = [k for k in names if k not in ("mark", "undo") and "(cold)" not in k]
+            worst = max(reads, key=lambda k: small[k]["median"])
+            lines.append(
+                f"- 1,000 tasks, every warm read ≤ {READ_MAX_1000} s: slowest `{worst}` "
+                f"{small[worst]['median']:.3f} s — {'met' if small[worst]['median'] <= READ_MAX_1000 else 'missed'}."
+            )
+            cold = small["list --dept 商标局 --status done (cold)"]["median"]
+            lines.append(
+                f"- 1,000 tasks, a cold read (first after an outside change): {cold:.3f} s — "
+                f"{'met' if cold <= READ_MAX_1000 else 'missed'}."
+            )
+            for k in ("mark", "undo"):
+                v = small[k]["median"]
+                lines.append(
+                    f"- 1,000 tasks, `{k}` ≤ {MARK_MAX_1000} s: {v:.3f} s — {'met' if v <= MARK_MAX_1000 else 'missed'}."
+                )
+        if 1000 in sizes and 10000 in sizes:
+            for k in names:
+                growth = sizes[10000][k]["median"] / sizes[1000][k]["median"]
+                lines.append(
+                    f"- `{k}`: 10,000 / 1,000 = {growth:.1f}× — {'met' if growth <= GROWTH_MAX else 'missed'}"
+                    f" (≤ {GROWTH_MAX:.0f}×)."
+                )
+        lines.append("")
+    lines += ["## Notes", "", NOTES_MD.strip(), ""]
+    return "\n".join(lines)
+
+
+NOTES_MD = """
+See the section *Findings* in bench/README.md for what these figures changed in ipq.
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+
+    with tempfile.TemporaryDirectory() as home:
+        env = {
+            **os.environ,
+            "XDG_CACHE_HOME": f"{home}/cache",
+            "XDG_DATA_HOME": f"{home}/data",
+            "COLUMNS": "100",
+        }
+        env.pop("IPQ_FILE", None)
+        env.pop("IPQ_NO_CACHE", None)
+        results: dict = {"date": date.today().isoformat(), "runs": args.runs, "machine": machine()}
+        print("machine:", results["machine"], flush=True)
+        results["startup"] = bench_startup(env, max(args.runs, 11))
+        s = results["startup"]
+        print(
+            f"startup: floor {fmt(s['floor'])}; ipq {fmt(s['ipq'])}; ratio {s['ratio']:.2f}",
+            flush=True,
+        )
+        results["scale"] = {}
+        results["taskwarrior"] = {}
+        for size in sizes:
+            runs = args.runs if size <= 1000 else max(3, args.runs // 2)
+            results["scale"][size] = bench_scale(size, env, runs)
+            for name, r in results["scale"][size].items():
+                if name != "size_mb":
+                    print(f"{size:>6} {name:<45} {fmt(r)}", flush=True)
+            tw = bench_taskwarrior(size, runs)
+            if tw:
+                results["taskwarrior"][size] = tw
+                print(f"{size:>6} {'taskwarrior task list':<45} {fmt(tw)}", flush=True)
+    (WORK / "results.json").write_text(
+        json.dumps(results, ensure_ascii=False, indent=2, default=str)
+    )
+    args.output.write_text(report(results), encoding="utf-8")
+    print(f"written: {args.output}")
+
+
+if __name__ == "__main__":
+    main()
