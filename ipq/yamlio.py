@@ -124,9 +124,8 @@ def _check_depth(text: str, name: str) -> None:
                 depth += 1
                 if depth > MAX_DEPTH:
                     m = event.start_mark
-                    raise DataFileError(
-                        f"{name}:{m.line + 1}:{m.column + 1}: 嵌套超过 {MAX_DEPTH} 层，不是任务清单"
-                    )
+                    where = f"{name}:{m.line + 1}:{m.column + 1}" if m is not None else name
+                    raise DataFileError(f"{where}: 嵌套超过 {MAX_DEPTH} 层，不是任务清单")
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
     except yaml.YAMLError:
