@@ -56,8 +56,10 @@ def get(raw: bytes) -> TaskList | None:
     if not _enabled():
         return None
     path = _directory() / f"{_key(raw)}.pickle"
+    from .util import no_gc
+
     try:
-        with open(path, "rb") as fh:
+        with open(path, "rb") as fh, no_gc():
             tl = pickle.load(fh)  # noqa: S301 -- our own file, in the user's private cache
         os.utime(path)
     except Exception:

@@ -218,19 +218,23 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
     from rich.text import Text
 
     out = console()
+    numbers = [
+        f"{o.task.id}" if len(o.task.duties) == 1 else f"{o.task.id}.{o.duty_number}"
+        for o in obs.items
+    ]
     table = new_table(
-        ("编号", {**SHORT, "justify": "right"}),
+        ("编号", {**SHORT, "justify": "right", "width": max(4, *map(len, numbers))}),
         ("任务", {**FOLD, "ratio": 2}),
-        ("要求", {**FOLD, "min_width": 4, "max_width": 6}),
+        ("要求", {**FOLD, "width": 6}),
         ("依据", {**FOLD, "ratio": 2}),
         ("地方落实举措", {**FOLD, "ratio": 6}),
-        ("完成时间", {**FOLD, "min_width": 4, "max_width": 8}),
-        ("状态", {**FOLD, "min_width": 4, "max_width": 8}),
+        ("完成时间", {**FOLD, "width": 8}),
+        ("状态", {**FOLD, "width": 8}),
         title=f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）",
     )
-    for ob in obs.items:
+    fix_widths(table, out.width)
+    for number, ob in zip(numbers, obs.items, strict=True):
         t = ob.task
-        number = f"{t.id}" if len(t.duties) == 1 else f"{t.id}.{ob.duty_number}"
         table.add_row(
             number,
             Text(t.title),
@@ -245,6 +249,28 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
     else:
         out.print("没有符合条件的地方举措。")
     out.print(Text(obligations_summary(obs)))
+
+
+def fix_widths(table: Table, total: int) -> None:
+    """Give the ratio columns their widths up front, as Rich would share them out.
+
+    Rich otherwise measures every cell of every row to lay the table out; for a
+    province's obligations on a large list that is a tenth of the time.
+    """
+    columns = table.columns
+    borders = len(columns) + 1 + 2 * len(columns)  # rules and one space of padding each side
+    fixed = sum(c.width or 0 for c in columns if not c.ratio)
+    ratios = sum(c.ratio or 0 for c in columns)
+    room = max(total - borders - fixed, ratios)
+    given = 0
+    flexible = [c for c in columns if c.ratio]
+    for c in flexible:
+        c.width = max(1, room * (c.ratio or 0) // ratios)
+        given += c.width
+    flexible[-1].width = (flexible[-1].width or 0) + room - given  # the rounding remainder
+    for c in flexible:
+        c.ratio = None
+    table.expand = False
 
 
 def obligations_summary(obs: Obligations) -> str:

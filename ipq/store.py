@@ -123,7 +123,8 @@ def parse(raw: bytes, name: str) -> TaskList:
     cached = cache.get(raw)
     if cached is not None:
         return cached
-    from .validation import no_gc, validate
+    from .util import no_gc
+    from .validation import validate
     from .yamlio import parse_yaml
 
     with no_gc():
@@ -275,7 +276,8 @@ def modify(
                 f"{target.parent}: 无法创建工作副本目录（{exc.strerror}）"
             ) from None
     from . import cache
-    from .validation import no_gc, to_data, validate
+    from .util import no_gc
+    from .validation import to_data, validate
     from .yamlio import dump_data, splice
 
     with locked(target):

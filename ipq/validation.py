@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -12,6 +9,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from .errors import DataFileError
 from .models import TaskList, reference_problems
+from .util import no_gc
 
 #: At most this many problems are listed; the rest are counted.
 MAX_PROBLEMS = 20
@@ -22,22 +20,6 @@ Loc = tuple[str | int, ...]
 @lru_cache(maxsize=1)
 def adapter() -> TypeAdapter[TaskList]:
     return TypeAdapter(TaskList)
-
-
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Pause the cyclic GC while building many objects that are all kept.
-
-    Each collection would walk the growing object graph again: for a large list
-    this makes loading about three times slower.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 _PART_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
