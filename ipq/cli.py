@@ -184,7 +184,10 @@ def show(
     json_: JsonOpt = False,
     file: FileOpt = None,
 ) -> None:
-    """显示一项任务的全部内容：落实举措全文、执行部门、完成时间、进度。"""
+    """显示一项任务的全部内容。
+
+    落实举措全文（国家和地方）、执行部门、完成时间、状态、备注和省份进度。
+    """
     from . import render
 
     day = _as_of(as_of)
@@ -283,7 +286,10 @@ def obligations(
 
 @app.command("provinces")
 def provinces(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -> None:
-    """列出各省份（含新疆生产建设兵团）必做、选做和涉及则必做的举措数及进度。"""
+    """各省份必做、选做、涉及则必做的举措数及进度。
+
+    31 个省级单位和新疆生产建设兵团，每个一行。
+    """
     from . import render
     from .names import PROVINCES
     from .query import province_tally, provinces_overview
@@ -403,7 +409,10 @@ def mark(
     ] = None,
     file: FileOpt = None,
 ) -> None:
-    """记录进度：设定任务的状态（国家知识产权局的，或用 --province 设定某省份的）。"""
+    """记录进度：设定任务的状态。
+
+    默认设定国家知识产权局的状态；用 --province 记录某省份的进度。
+    """
     from .ledger import mark as do_mark
 
     _change(file, lambda tl: do_mark(tl, tasks, status, note, province))
@@ -519,7 +528,10 @@ def export(
     as_of: AsOfOpt = None,
     file: FileOpt = None,
 ) -> None:
-    """导出台账：Excel（xlsx）、CSV、Markdown、JSON 或 HTML，筛选条件与 ipq list 相同。"""
+    """导出台账：xlsx、csv、md、json 或 html。
+
+    筛选条件与 ipq list 相同；--province 导出该省份的台账。
+    """
     from . import export as ex
     from . import render
     from .query import TaskQuery, obligations, select_tasks

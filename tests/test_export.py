@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -172,3 +174,31 @@ def test_output_rules(ledger: Path, tmp_path: Path) -> None:
     assert res.exit_code == 1 and "不存在" in res.stderr
     res = invoke("export", "-F", "csv", "--level", "must", *f)
     assert res.exit_code == 1 and "--level 只能与 --province 一起使用" in res.stderr
+
+
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")
+def test_html_opens_in_a_real_browser(ledger: Path, tmp_path: Path, tl: TaskList) -> None:
+    page = tmp_path / "report.html"
+    assert invoke("export", "-o", str(page), "-f", str(ledger)).exit_code == 0
+    proc = subprocess.run(
+        [
+            "chromium",
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            f"--user-data-dir={tmp_path / 'profile'}",
+            "--dump-dom",
+            page.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    dom = proc.stdout
+    assert f"<title>{tl.meta.title}</title>" in dom
+    assert dom.count("<tr") == 2 + 1 + 18
+    assert all(t.title in dom for t in tl.tasks)
