@@ -131,10 +131,9 @@ def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any
     rows = []
     for o in obs.items:
         t = o.task
-        number = str(t.id) if len(t.duties) == 1 else f"{t.id}.{o.duty_number}"
         rows.append(
             [
-                number,
+                o.number,
                 t.title,
                 LEVEL_LABELS[o.level],
                 o.duty.rule.text,

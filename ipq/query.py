@@ -139,6 +139,12 @@ class Obligation:
     level: Level
     progress: Progress
 
+    @property
+    def number(self) -> str:
+        """How tables number it: "5", or "8.2" for the second duty of task 8."""
+        t = self.task
+        return str(t.id) if len(t.duties) == 1 else f"{t.id}.{self.duty_number}"
+
 
 @dataclass(frozen=True)
 class Obligations:

@@ -26,9 +26,17 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+def _progress_json(p: Progress, due: date, as_of: date | None) -> dict[str, Any]:
+    return {
+        "status": p.status,
+        "note": p.note,
+        "updated": p.updated,
+        "overdue": is_overdue(due, p.status, as_of or date.today()),
+    }
+
+
 def task_json(tl: TaskList, t: Task, as_of: date | None = None) -> dict[str, Any]:
     cat = tl.category(t.category)
-    p = t.progress
     return {
         "id": t.id,
         "title": t.title,
@@ -38,10 +46,7 @@ def task_json(tl: TaskList, t: Task, as_of: date | None = None) -> dict[str, Any
         "deadline": t.deadline.text,
         "deadline_kind": t.deadline.kind,
         "due": t.deadline.due.isoformat(),
-        "status": p.status,
-        "note": p.note,
-        "updated": p.updated,
-        "overdue": is_overdue(t.deadline.due, p.status, as_of or date.today()),
+        **_progress_json(t.progress, t.deadline.due, as_of),
         "national_measures": t.national_measures,
         "local_measures": [
             {
@@ -67,10 +72,7 @@ def obligation_json(ob: Obligation, as_of: date | None = None) -> dict[str, Any]
         "measures": ob.duty.measures,
         "deadline": t.deadline.text,
         "due": t.deadline.due.isoformat(),
-        "status": ob.progress.status,
-        "note": ob.progress.note,
-        "updated": ob.progress.updated,
-        "overdue": is_overdue(t.deadline.due, ob.progress.status, as_of or date.today()),
+        **_progress_json(ob.progress, t.deadline.due, as_of),
     }
 
 
@@ -218,10 +220,7 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
     from rich.text import Text
 
     out = console()
-    numbers = [
-        f"{o.task.id}" if len(o.task.duties) == 1 else f"{o.task.id}.{o.duty_number}"
-        for o in obs.items
-    ]
+    numbers = [o.number for o in obs.items]
     table = new_table(
         ("编号", {**SHORT, "justify": "right", "width": max(4, *map(len, numbers))}),
         ("任务", {**FOLD, "ratio": 2}),
