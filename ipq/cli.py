@@ -532,6 +532,8 @@ def export(
 
     筛选条件与 ipq list 相同；--province 导出该省份的台账。
     """
+    from dataclasses import replace
+
     from . import export as ex
     from . import render
     from .query import TaskQuery, obligations, select_tasks
@@ -546,9 +548,7 @@ def export(
     if province:
         obs = obligations(tl, province, level)
         chosen = {t.id for t in tasks}
-        obs = type(obs)(
-            obs.province, [o for o in obs.items if o.task.id in chosen], obs.not_concerned
-        )
+        obs = replace(obs, items=[o for o in obs.items if o.task.id in chosen])
         report = ex.obligation_report(tl, obs, day, render.obligations_json(obs, day))
     else:
         if level:

@@ -149,7 +149,8 @@ class Obligation:
 @dataclass(frozen=True)
 class Obligations:
     province: str
-    items: list[Obligation]
+    items: list[Obligation]  # those asked for (all, or one level)
+    counts: dict[str, int]  # every level, whatever was asked for
     not_concerned: int  # duties of a complete group the province is not in
 
 
@@ -157,29 +158,22 @@ def obligations(tl: TaskList, province: str, level: str | None = None) -> Obliga
     name = resolve_province(province)
     wanted = resolve_level(level) if level else None
     items: list[Obligation] = []
+    counts = dict.fromkeys(LEVELS, 0)
     skipped = 0
     for t in tl.tasks:
         for i, duty in enumerate(t.duties, start=1):
             lv = duty_level(tl, duty, name)
             if lv is None:
                 skipped += 1
-            elif wanted is None or lv == wanted:
+                continue
+            counts[lv] += 1
+            if wanted is None or lv == wanted:
                 items.append(Obligation(t, i, duty, lv, t.province_progress(name)))
-    return Obligations(name, items, skipped)
-
-
-def level_counts(tl: TaskList, province: str) -> dict[str, int]:
-    counts = dict.fromkeys(LEVELS, 0)
-    for t in tl.tasks:
-        for duty in t.duties:
-            lv = duty_level(tl, duty, province)
-            if lv:
-                counts[lv] += 1
-    return counts
+    return Obligations(name, items, counts, skipped)
 
 
 def provinces_overview(tl: TaskList) -> list[tuple[str, dict[str, int]]]:
-    return [(p, level_counts(tl, p)) for p in PROVINCE_NAMES]
+    return [(p, obligations(tl, p).counts) for p in PROVINCE_NAMES]
 
 
 def group_of(tl: TaskList, text: str) -> str:

@@ -77,11 +77,10 @@ def obligation_json(ob: Obligation, as_of: date | None = None) -> dict[str, Any]
 
 
 def obligations_json(obs: Obligations, as_of: date | None = None) -> dict[str, Any]:
-    counts = {lv: sum(1 for o in obs.items if o.level == lv) for lv in LEVEL_LABELS}
     return {
         "province": obs.province,
         "obligations": [obligation_json(o, as_of) for o in obs.items],
-        "counts": {**counts, "not_concerned": obs.not_concerned},
+        "counts": {**obs.counts, "not_concerned": obs.not_concerned},
     }
 
 
@@ -273,8 +272,9 @@ def fix_widths(table: Table, total: int) -> None:
 
 
 def obligations_summary(obs: Obligations) -> str:
-    counts = {lv: sum(1 for o in obs.items if o.level == lv) for lv in LEVEL_LABELS}
-    parts = "，".join(f"{LEVEL_LABELS[lv]} {n} 项" for lv, n in counts.items())
+    parts = "，".join(f"{LEVEL_LABELS[lv]} {n} 项" for lv, n in obs.counts.items())
+    if len(obs.items) != sum(obs.counts.values()):
+        parts += f"（本表列出其中 {len(obs.items)} 项）"
     tail = (
         f"；另有 {obs.not_concerned} 项仅约束特定省份，与{obs.province}无关"
         if obs.not_concerned

@@ -114,6 +114,12 @@ def test_obligation_json_shape() -> None:
     assert not first["rule"].startswith("省份：")
     counts = data["counts"]
     assert sum(counts[k] for k in ("must", "optional", "if_member")) == len(data["obligations"])
+    only_must = obligations_json("zhejiang", "--level", "must")
+    assert only_must["counts"] == counts  # the counts are the province's, whatever is listed
+    assert len(only_must["obligations"]) == counts["must"]
+    closing = "".join(invoke("obligations", "-p", "浙江", "-l", "must").stdout.splitlines()[-3:])
+    closing = "".join(closing.split())
+    assert "涉及则必做6项" in closing and "本表列出其中11项" in closing
 
 
 def test_level_filter(tl: TaskList) -> None:
