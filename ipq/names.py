@@ -35,9 +35,6 @@ class Registry:
             for alias in aliases:
                 self._alias.setdefault(normalize(alias), name)
 
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and normalize(name) in self._exact
-
     def _spellings(self) -> dict[str, str]:
         return {**self._alias, **self._exact}
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
@@ -182,10 +182,6 @@ def group_of(tl: TaskList, text: str) -> str:
 
 def tasks_of_group(tl: TaskList, group: str) -> list[int]:
     return [t.id for t in tl.tasks if any(d.rule.group == group for d in t.duties)]
-
-
-def unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))
 
 
 # -- progress ---------------------------------------------------------------
