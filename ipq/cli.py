@@ -32,6 +32,9 @@ class IpqGroup(TyperGroup):
         except IpqError as exc:
             _report(exc)
             code = exc.exit_code
+        except typer.Abort:  # end of input at a prompt
+            print("已取消", file=sys.stderr)
+            code = EXIT_USER
         except Exception as exc:  # option parsing: Typer's (Click's) usage errors
             if not hasattr(exc, "format_message"):
                 raise
