@@ -309,3 +309,59 @@ def test_every_wrong_value_gets_its_message(data_copy: Path, args: list[str], me
 def test_init_refuses_a_directory(tmp_path: Path) -> None:
     res = invoke("init", str(tmp_path))
     assert res.exit_code == 1 and res.stderr.startswith(f"错误：{tmp_path} 是一个目录")
+
+
+def reference_load(raw: bytes) -> object:
+    import yaml
+
+    # the same scanner as ipq's (libyaml's, when present): only construction is compared
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return yaml.load(raw.lstrip(b"\xef\xbb\xbf").decode("utf-8"), Loader=loader)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits)
+def test_the_fast_loader_agrees_with_pyyamls_safe_loader(ops: list[tuple]) -> None:
+    """Whatever ipq's loader accepts, it reads exactly as PyYAML's safe loader does."""
+    from ipq.yamlio import parse_yaml
+
+    raw = apply(ORIGINAL, ops)
+    try:
+        ours = parse_yaml(raw, "x")
+    except DataFileError:
+        return
+    assert ours == reference_load(raw)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "a: 1\nb: 1.5\nc: true\nd: ~\ne: 2019-12-31\nf: '2019-12-31'\ng: 2019-12-31T10:00:00+08:00\n",
+        "a: !!set {x, y}\nb: !!omap [{p: 1}, {q: 2}]\nc: !!binary aGVsbG8=\nd: !!str 12\n",
+        "a: [1, [2, [3, {b: c}]]]\n? x\n: y\n",
+        "a: |\n  line 1\n  line 2\nb: >\n  folded\n  text\n",
+        "a: 1\na: 2\n",
+        "0o17: octal\n0x1F: hex\n1_000: n\n",
+    ],
+)
+def test_the_fast_loader_reads_every_safe_yaml_type(text: str) -> None:
+    from ipq.yamlio import parse_yaml
+
+    assert parse_yaml(text.encode(), "x") == reference_load(text.encode())
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("a: !!python/object/apply:os.system ['true']\n", "YAML 语法错误"),
+        ("? [1, 2]\n: x\n", "映射的键不能是列表或映射"),
+        ("a: &x 1\nb: *x\n", "不支持 YAML 锚点与别名"),
+        ("--- 1\n--- 2\n", "YAML 语法错误"),
+    ],
+)
+def test_the_fast_loader_refuses_what_it_should(text: str, message: str) -> None:
+    from ipq.yamlio import parse_yaml
+
+    with pytest.raises(DataFileError) as info:
+        parse_yaml(text.encode(), "x")
+    assert message in info.value.message
