@@ -37,7 +37,12 @@ class UnknownName(UserError):
     """A department, category, province or group name that cannot be resolved."""
 
     def __init__(
-        self, kind: str, text: str, candidates: list[str], ambiguous: bool = False
+        self,
+        kind: str,
+        text: str,
+        candidates: list[str],
+        ambiguous: bool = False,
+        hint: str | None = None,
     ) -> None:
         self.kind = kind
         self.text = text
@@ -48,6 +53,8 @@ class UnknownName(UserError):
             message = f"{kind}“{text}”不明确，可能是：{shown}"
         elif candidates:
             message = f"未知的{kind}“{text}”（您是不是要找：{shown}？）"
+        elif hint:
+            message = f"未知的{kind}“{text}”（{hint}）"
         else:
             message = f"未知的{kind}“{text}”"
         super().__init__(message)

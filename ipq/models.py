@@ -210,6 +210,7 @@ class TaskList:
                 (c.title, (str(c.number), c.numeral, f"{c.numeral}、", f"{c.numeral}、{c.title}"))
                 for c in self.categories
             ),
+            hint=f"可用：1–{len(self.categories)}、一–{self.categories[-1].numeral} 或类别名称",
         )
 
     def group_registry(self) -> Registry:
@@ -250,7 +251,9 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
 
     depts = tl.department_registry()
     group_names = [g.name for g in tl.groups]
-    provinces = Registry("省份", ((p, ()) for p in PROVINCE_NAMES))
+    provinces = Registry(
+        "省份", ((p, ()) for p in PROVINCE_NAMES), hint="请写省级单位的全称，如 浙江省"
+    )
 
     def check_name(reg: Registry, loc: Loc, name: str) -> None:
         if name in reg.names:

@@ -24,7 +24,10 @@ def normalize(text: str) -> str:
 class Registry:
     """Canonical names and their aliases, with forgiving resolution."""
 
-    def __init__(self, kind: str, entries: Iterable[tuple[str, Iterable[str]]]) -> None:
+    def __init__(
+        self, kind: str, entries: Iterable[tuple[str, Iterable[str]]], hint: str | None = None
+    ) -> None:
+        """``hint`` says what is valid when nothing is near; by default, the names themselves."""
         self.kind = kind
         self.names: list[str] = []
         self._exact: dict[str, str] = {}
@@ -34,6 +37,7 @@ class Registry:
             self._exact[normalize(name)] = name
             for alias in aliases:
                 self._alias.setdefault(normalize(alias), name)
+        self.hint = hint if hint is not None else "可用：" + "、".join(self.names)
 
     def _spellings(self) -> dict[str, str]:
         return {**self._alias, **self._exact}
@@ -73,7 +77,7 @@ class Registry:
             name = spellings[spelling]
             if name not in candidates:
                 candidates.append(name)
-        return UnknownName(self.kind, text, candidates[:3])
+        return UnknownName(self.kind, text, candidates[:3], hint=self.hint)
 
 
 def _unique(names: set[str]) -> str | list[str] | None:
@@ -154,6 +158,7 @@ PROVINCE_NAMES: tuple[str, ...] = tuple(p.name for p in PROVINCES)
 PROVINCE_REGISTRY = Registry(
     "省份",
     ((p.name, (*p.aliases, *_EXTRA_PROVINCE_ALIASES.get(p.name, ()))) for p in PROVINCES),
+    hint="请写省级单位的名称，如 浙江、浙江省、浙、zhejiang 或 新疆生产建设兵团",
 )
 
 

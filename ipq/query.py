@@ -15,14 +15,23 @@ Level = Literal["must", "optional", "if_member"]
 LEVELS: tuple[str, ...] = ("must", "optional", "if_member")
 LEVEL_LABELS: dict[str, str] = {"must": "必做", "optional": "选做", "if_member": "涉及则必做"}
 
-STATUS_REGISTRY = Registry("状态", ((s, (STATUS_LABELS[s], s.replace("_", "-"))) for s in STATUSES))
-LEVEL_REGISTRY = Registry("要求", ((lv, (LEVEL_LABELS[lv], lv.replace("_", "-"))) for lv in LEVELS))
+STATUS_REGISTRY = Registry(
+    "状态",
+    ((s, (STATUS_LABELS[s], s.replace("_", "-"))) for s in STATUSES),
+    hint="可用：todo、in_progress、done、blocked，或 未开始、进行中、已完成、受阻",
+)
+LEVEL_REGISTRY = Registry(
+    "要求",
+    ((lv, (LEVEL_LABELS[lv], lv.replace("_", "-"))) for lv in LEVELS),
+    hint="可用：must（必做）、optional（选做）、if_member（涉及则必做）",
+)
 DEADLINE_REGISTRY = Registry(
     "完成时间",
     (
         ("milestone", ("年内有阶段性成果", "阶段性成果", "阶段性")),
         ("completion", ("年底前完成", "完成")),
     ),
+    hint="可用：年内有阶段性成果（milestone）、年底前完成（completion）",
 )
 
 

@@ -211,3 +211,29 @@ def test_help_for_every_command() -> None:
         res = invoke(command, "--help")
         assert res.exit_code == 0
         assert "Usage" in res.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "valid"),
+    [
+        (
+            ["list", "--status", "finished"],
+            "可用：todo、in_progress、done、blocked，或 未开始、进行中、已完成、受阻",
+        ),
+        (["list", "--category", "9"], "可用：1–7、一–七 或类别名称"),
+        (
+            ["list", "--deadline", "明年"],
+            "可用：年内有阶段性成果（milestone）、年底前完成（completion）",
+        ),
+        (["list", "--dept", "xyz"], "可用：条法司、战略规划司"),
+        (["obligations", "-p", "火星"], "如 浙江、浙江省、浙、zhejiang"),
+        (
+            ["obligations", "-p", "浙", "-l", "sometimes"],
+            "可用：must（必做）、optional（选做）、if_member（涉及则必做）",
+        ),
+    ],
+)
+def test_a_wrong_name_with_nothing_near_says_what_is_valid(args: list[str], valid: str) -> None:
+    res = invoke(*args)
+    assert res.exit_code == 1
+    assert valid in res.stderr and len(res.stderr.strip().splitlines()) == 1
