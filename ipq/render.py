@@ -413,11 +413,9 @@ def print_summary(s: Summary) -> None:
     total = sum(s.statuses.values())
     counts = "，".join(f"{STATUS_LABELS[k]} {v}" for k, v in s.statuses.items())
     out.print(
-        Text(
-            f"截至 {s.as_of.isoformat()}：共 {total} 项任务，{counts}；逾期 {s.overdue} 项。",
-            style="bold",
-        )
+        Text(f"截至 {s.as_of.isoformat()} 共 {total} 项任务，逾期 {s.overdue} 项。", style="bold")
     )
+    out.print(Text(f"{counts}。"))
     for title, head, tallies in (
         ("按类别（国家知识产权局进度）", "类别", s.categories),
         ("按牵头部门", "部门", s.departments),
