@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
+from contextlib import suppress
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -67,6 +68,13 @@ def get(raw: bytes) -> TaskList | None:
     from .models import TaskList
 
     return tl if isinstance(tl, TaskList) else None
+
+
+def discard(raw: bytes) -> None:
+    """Forget the entry for bytes that no file holds any more (after a write)."""
+    if _enabled():
+        with suppress(OSError):
+            (_directory() / f"{_key(raw)}.pickle").unlink()
 
 
 def put(raw: bytes, tl: TaskList) -> None:

@@ -301,4 +301,6 @@ def modify(
         _remove_stale_temporaries(target)
         write_atomic(target, content)
         cache.put(content, checked)
+        if source == target:
+            cache.discard(raw)  # the old bytes are gone: their entry would only take room
     return changes, Saved(target, created)

@@ -330,3 +330,16 @@ def test_summary(data_copy: Path) -> None:
     assert next(d for d in depts if d["name"] == "商标局")["done"] == 2
     provs = json.loads(invoke("provinces", "--json", *f).stdout)
     assert next(p for p in provs if p["province"] == "浙江省")["done"] == 1
+
+
+def test_the_cache_keeps_one_entry_per_file(data_copy: Path, isolated_home: Path) -> None:
+    f = ["-f", str(data_copy)]
+    invoke("list", *f)
+    for status in ("in_progress", "done", "blocked"):
+        invoke("mark", "12", "-s", status, *f)
+    invoke("undo", *f)
+    from ipq import cache
+
+    entries = list((isolated_home / "cache").rglob("*.pickle"))
+    assert [e.stem for e in entries] == [cache._key(data_copy.read_bytes())]  # the current bytes'
+    assert json.loads(invoke("show", "12", "--json", *f).stdout)["status"] == "done"
