@@ -238,3 +238,30 @@ def test_notes_with_any_text_round_trip(data_copy: Path) -> None:
     assert json.loads(invoke("show", "12", "--json", "-f", str(data_copy)).stdout)["note"] == note
     raw = data_copy.read_bytes()
     assert dump(parse(raw, "x")) == raw
+
+
+@pytest.mark.parametrize(
+    "layout",
+    ["groups after tasks", "history before tasks", "a comment line between tasks"],
+)
+def test_marks_on_files_laid_out_by_hand_lose_nothing(
+    data_copy: Path, layout: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file in another order is rewritten whole, never spliced into the wrong place."""
+    monkeypatch.setenv("IPQ_NO_CACHE", "1")  # read what the file holds, not what was cached
+    text = data_copy.read_text(encoding="utf-8")
+    groups = text[text.index("groups:\n") : text.index("tasks:\n")]
+    if layout == "groups after tasks":
+        text = text.replace(groups, "") + groups
+    elif layout == "history before tasks":
+        text = text.replace("tasks:\n", "history: []\ntasks:\n")
+    else:
+        text = text.replace("- id: 18\n", "# the last one\n- id: 18\n")
+    data_copy.write_text(text, encoding="utf-8")
+    before = load(data_copy)
+    assert invoke("mark", "18", "-s", "done", "-f", str(data_copy)).exit_code == 0
+    after = load(data_copy)
+    assert after.groups == before.groups
+    assert after.task(18).progress.status == "done"
+    assert [t.id for t in after.tasks] == list(range(1, 19))
+    assert len(after.history) == 1
