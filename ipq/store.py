@@ -266,7 +266,6 @@ def modify(
     under the same lock.
     """
     target = location.path
-    created = False
     if location.is_bundled:
         target = working_copy_path()
         try:
