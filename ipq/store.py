@@ -89,23 +89,18 @@ def locate(file: Path | None) -> Location:
 
 
 def read_bytes(path: Path) -> bytes:
-    name = path.name or str(path)
     try:
         st = path.stat()
+        if stat.S_ISDIR(st.st_mode):
+            raise DataFileError(f"{path}: 这是一个目录，不是数据文件")
+        if st.st_size > MAX_FILE_BYTES:
+            raise DataFileError(
+                f"{path.name or path}: 文件过大（{st.st_size // 2**20} MB，"
+                f"上限 {MAX_FILE_BYTES // 2**20} MB）"
+            )
+        return path.read_bytes()
     except FileNotFoundError:
         raise DataFileError(f"{path}: 数据文件不存在") from None
-    except PermissionError:
-        raise DataFileError(f"{path}: 没有权限读取数据文件") from None
-    except OSError as exc:
-        raise DataFileError(f"{path}: 无法读取数据文件（{exc.strerror}）") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise DataFileError(f"{path}: 这是一个目录，不是数据文件")
-    if st.st_size > MAX_FILE_BYTES:
-        raise DataFileError(
-            f"{name}: 文件过大（{st.st_size // 2**20} MB，上限 {MAX_FILE_BYTES // 2**20} MB）"
-        )
-    try:
-        return path.read_bytes()
     except PermissionError:
         raise DataFileError(f"{path}: 没有权限读取数据文件") from None
     except OSError as exc:
@@ -123,12 +118,10 @@ def parse(raw: bytes, name: str) -> TaskList:
     cached = cache.get(raw)
     if cached is not None:
         return cached
-    from .util import no_gc
     from .validation import validate
     from .yamlio import parse_yaml
 
-    with no_gc():
-        tl = validate(parse_yaml(raw, name), name, raw)
+    tl = validate(parse_yaml(raw, name), name, raw)
     cache.put(raw, tl)
     return tl
 
@@ -275,7 +268,6 @@ def modify(
                 f"{target.parent}: 无法创建工作副本目录（{exc.strerror}）"
             ) from None
     from . import cache
-    from .util import no_gc
     from .validation import to_data, validate
     from .yamlio import dump_data, splice
 
@@ -288,9 +280,8 @@ def modify(
         changes = change(tl)
         if not changes:  # nothing changed: nothing is written, no copy is made
             return changes, Saved(target, False)
-        with no_gc():
-            data = to_data(tl)
-            checked = validate(data, target.name)  # never write what would not load back
+        data = to_data(tl)
+        checked = validate(data, target.name)  # never write what would not load back
         content = None
         if all(ch.action == "mark" for ch in changes):
             touched = {ch.task for ch in changes if ch.task is not None}

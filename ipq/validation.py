@@ -41,7 +41,8 @@ def dump_part(items: list[Any]) -> list[Any]:
 
 def to_data(tl: TaskList) -> dict[str, Any]:
     """A TaskList as plain data, leaving out fields that hold their default."""
-    data: dict[str, Any] = adapter().dump_python(tl, exclude_defaults=True)
+    with no_gc():
+        data: dict[str, Any] = adapter().dump_python(tl, exclude_defaults=True)
     return data
 
 

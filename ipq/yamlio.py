@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from .errors import DataFileError
+from .util import no_gc
 
 if TYPE_CHECKING:
     from .models import TaskList
@@ -104,7 +105,8 @@ def parse_yaml(raw: bytes, name: str) -> Any:
     if _may_nest_deeply(raw):
         _check_depth(text, name)
     try:
-        return _load(text)
+        with no_gc():
+            return _load(text)
     except _AliasRefused as exc:
         m = exc.mark
         raise DataFileError(
