@@ -14,7 +14,7 @@ from datetime import datetime
 from .errors import UserError
 from .models import NATIONAL, STATUS_LABELS, Change, Member, Progress, Task, TaskList
 from .names import resolve_province
-from .query import duty_level, find_task, resolve_status
+from .query import duty_level, find_task, group_of, resolve_status
 
 
 def now() -> str:
@@ -98,8 +98,6 @@ def mark(
 def group_add(
     tl: TaskList, group: str, provinces: list[str], source: str | None, at: str | None = None
 ) -> list[Change]:
-    from .query import group_of
-
     name = group_of(tl, group)
     g = tl.group(name)
     stamp = at or now()
@@ -133,8 +131,6 @@ def group_add(
 def group_remove(
     tl: TaskList, group: str, provinces: list[str], at: str | None = None
 ) -> list[Change]:
-    from .query import group_of
-
     name = group_of(tl, group)
     g = tl.group(name)
     stamp = at or now()
