@@ -17,8 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
-from .models import STATUS_LABELS, Task, TaskList
+from .models import STATUS_LABELS, Deadline, Progress, Task, TaskList
 from .query import LEVEL_LABELS, Obligations, is_overdue
+from .render import status_text
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "json", "html")
 BINARY = {"xlsx"}
@@ -66,9 +67,18 @@ def choose_format(fmt: str | None, output: Path | None) -> str:
     raise UserError(f"请用 --format 指定格式（{'、'.join(FORMATS)}），或用 -o 给出带扩展名的文件名")
 
 
-def _status(progress_status: str, due: date, as_of: date) -> str:
-    label = STATUS_LABELS[progress_status]
-    return f"{label}（逾期）" if is_overdue(due, progress_status, as_of) else label
+#: The columns every report ends with: when, how far, what was said, when said.
+_PROGRESS_COLUMNS = [
+    Column("完成时间", 12),
+    Column("状态", 10),
+    Column("备注", 24),
+    Column("更新时间", 20),
+]
+
+
+def _progress_cells(deadline: Deadline, progress: Progress, as_of: date) -> list[str]:
+    status = status_text(progress, deadline.due, as_of, overdue="（逾期）")
+    return [deadline.text, status, progress.note or "", progress.updated or ""]
 
 
 def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[Any]) -> Report:
@@ -78,10 +88,7 @@ def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[An
         Column("任务清单", 22),
         Column("落实举措", 70),
         Column("执行部门", 22),
-        Column("完成时间", 12),
-        Column("状态", 10),
-        Column("备注", 24),
-        Column("更新时间", 20),
+        *_PROGRESS_COLUMNS,
     ]
     rows = []
     for t in tasks:
@@ -90,7 +97,6 @@ def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[An
         units = "\n".join(
             ["局内：" + "、".join(t.departments), *(f"省份：{d.rule.text}" for d in t.duties)]
         )
-        p = t.progress
         rows.append(
             [
                 str(t.id),
@@ -98,10 +104,7 @@ def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[An
                 t.title,
                 measures,
                 units,
-                t.deadline.text,
-                _status(p.status, t.deadline.due, as_of),
-                p.note or "",
-                p.updated or "",
+                *_progress_cells(t.deadline, t.progress, as_of),
             ]
         )
     return Report(
@@ -123,10 +126,7 @@ def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any
         Column("要求", 10),
         Column("依据", 20),
         Column("地方落实举措", 70),
-        Column("完成时间", 12),
-        Column("状态", 10),
-        Column("备注", 24),
-        Column("更新时间", 20),
+        *_PROGRESS_COLUMNS,
     ]
     rows = []
     for o in obs.items:
@@ -138,10 +138,7 @@ def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any
                 LEVEL_LABELS[o.level],
                 o.duty.rule.text,
                 o.duty.measures,
-                t.deadline.text,
-                _status(o.progress.status, t.deadline.due, as_of),
-                o.progress.note or "",
-                o.progress.updated or "",
+                *_progress_cells(t.deadline, o.progress, as_of),
             ]
         )
     return Report(

@@ -113,9 +113,9 @@ SHORT = {"no_wrap": True}
 FOLD = {"overflow": "fold"}
 
 
-def status_text(progress: Progress, due: date, as_of: date) -> str:
+def status_text(progress: Progress, due: date, as_of: date, overdue: str = " ⚠逾期") -> str:
     label = STATUS_LABELS[progress.status]
-    return f"{label} ⚠逾期" if is_overdue(due, progress.status, as_of) else label
+    return label + overdue if is_overdue(due, progress.status, as_of) else label
 
 
 def tasks_table(tl: TaskList, tasks: list[Task], as_of: date, province: str | None = None) -> Table:
