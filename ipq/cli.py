@@ -192,20 +192,15 @@ def show(
     落实举措全文（国家和地方）、执行部门、完成时间、状态、备注和省份进度。
     """
     from . import render
+    from .query import find_task
 
     day = _as_of(as_of)
     tl = _load(file)
-    t = _task(tl, task)
+    t = find_task(tl, task)
     if json_:
         render.emit_json(render.task_json(tl, t, day))
     else:
         render.print_task(tl, t, day)
-
-
-def _task(tl: Any, text: str) -> Any:
-    from .query import find_task
-
-    return find_task(tl, text)
 
 
 @app.command("depts")
