@@ -2,94 +2,180 @@
 
 Parsing YAML and validating it is the slow part of every command (about a
 second for a 1,000-task list); the result for the same bytes never changes, so
-it is kept, pickled, in the user's cache directory (private to the user). A
-key is a hash of the file's bytes together with the shape of the models, so an
-edited file or a changed ipq never meets a stale entry. Any trouble with the
-cache is ignored: it is only ever a shortcut. ``IPQ_NO_CACHE=1`` turns it off.
+it is kept in the user's cache directory. What makes it safe to trust:
+
+* **Data only.** Entries are MessagePack decoded by msgspec straight into the
+  models, with every field's type checked; decoding runs no code (no pickle).
+* **Only what was parsed.** :func:`put` is called with a list that was parsed
+  and validated from exactly the bytes it is filed under -- never with an
+  in-memory result of a change.
+* **The key covers the rules.** A key is a hash of the file's bytes together
+  with ipq's version and the source of the modules that decide what a valid
+  list is (models, validation, names, YAML reading), so a changed rule never
+  meets an entry made under the old one.
+* **Only the user's own.** The directory is created 0700; a directory or entry
+  that is not owned by the user, or that others may write, is ignored.
+
+Any trouble with the cache is ignored: it is only ever a shortcut.
+``IPQ_NO_CACHE=1`` turns it off; ``ipq validate`` never uses it.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-import pickle
+import stat
+import time
 from contextlib import suppress
-from dataclasses import fields, is_dataclass
+from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .models import TaskList
 
 #: How many lists are kept (the newest by use).
 KEEP = 8
+SUFFIX = ".msgpack"
+#: The modules whose source decides what a valid list is.
+RULE_MODULES = ("models.py", "names.py", "validation.py", "yamlio.py")
+#: A temporary file older than this was left by a killed writer.
+STALE_SECONDS = 3600
 
 
 def _enabled() -> bool:
     return os.environ.get("IPQ_NO_CACHE", "") in ("", "0")
 
 
-def _directory() -> Path:
+def directory() -> Path:
     from platformdirs import user_cache_path
 
     return user_cache_path("ipq", appauthor=False) / "parsed"
 
 
-def _shape() -> bytes:
-    """The package version and every model's fields: a change invalidates the cache."""
-    from . import __version__, models
+@lru_cache(maxsize=1)
+def _rules_digest() -> bytes:
+    """ipq's version and the source of every module that decides what loads."""
+    from . import __version__
 
-    parts = [__version__]
-    for name in sorted(vars(models)):
-        cls = getattr(models, name)
-        if isinstance(cls, type) and is_dataclass(cls) and cls.__module__ == models.__name__:
-            parts.append(name + ":" + ",".join(f.name for f in fields(cls)))
-    return "|".join(parts).encode()
+    h = hashlib.blake2b(__version__.encode(), digest_size=20)
+    for module in RULE_MODULES:  # read beside this file: a warm read imports none of them
+        h.update(Path(__file__).with_name(module).read_bytes())
+    return h.digest()
 
 
-def _key(raw: bytes) -> str:
-    h = hashlib.blake2b(_shape(), digest_size=20)
+def key(raw: bytes) -> str:
+    h = hashlib.blake2b(_rules_digest(), digest_size=20)
     h.update(raw)
     return h.hexdigest()
+
+
+def _trusted(st: os.stat_result) -> bool:
+    """Owned by this user and writable by nobody else."""
+    own = not hasattr(os, "geteuid") or st.st_uid == os.geteuid()
+    return own and not st.st_mode & (stat.S_IWGRP | stat.S_IWOTH)
+
+
+def _trusted_directory(create: bool) -> Path | None:
+    path = directory()
+    if create:
+        with suppress(OSError):
+            path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        st = os.stat(path, follow_symlinks=False)
+    except OSError:
+        return None
+    return path if stat.S_ISDIR(st.st_mode) and _trusted(st) else None
+
+
+@lru_cache(maxsize=1)
+def _decoder() -> Any:
+    import msgspec
+
+    from .models import TaskList
+
+    return msgspec.msgpack.Decoder(TaskList)
 
 
 def get(raw: bytes) -> TaskList | None:
     if not _enabled():
         return None
-    path = _directory() / f"{_key(raw)}.pickle"
+    folder = _trusted_directory(create=False)
+    if folder is None:
+        return None
+    path = folder / f"{key(raw)}{SUFFIX}"
     from .util import no_gc
 
     try:
-        with open(path, "rb") as fh, no_gc():
-            tl = pickle.load(fh)  # noqa: S301 -- our own file, in the user's private cache
-        os.utime(path)
-    except Exception:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
         return None
-    from .models import TaskList
-
-    return tl if isinstance(tl, TaskList) else None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not _trusted(st):
+            return None
+        with open(fd, "rb", closefd=False) as fh:
+            data = fh.read()
+        with no_gc():
+            tl: TaskList = _decoder().decode(data)
+        with suppress(OSError):
+            os.utime(fd)
+        return tl
+    except Exception:  # a damaged entry, an old format: parse the file instead
+        return None
+    finally:
+        os.close(fd)
 
 
 def discard(raw: bytes) -> None:
     """Forget the entry for bytes that no file holds any more (after a write)."""
-    if _enabled():
+    folder = _trusted_directory(create=False) if _enabled() else None
+    if folder is not None:
         with suppress(OSError):
-            (_directory() / f"{_key(raw)}.pickle").unlink()
+            (folder / f"{key(raw)}{SUFFIX}").unlink()
 
 
-def put(raw: bytes, tl: TaskList) -> None:
+def put(raw: bytes, parsed: TaskList) -> None:
+    """File ``parsed`` under ``raw``: call only with a list parsed from exactly ``raw``."""
     if not _enabled():
         return
-    directory = _directory()
+    folder = _trusted_directory(create=True)
+    if folder is None:
+        return
+    import tempfile
+
+    import msgspec
+
+    tmp = None
     try:
-        directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        final = directory / f"{_key(raw)}.pickle"
-        tmp = final.with_suffix(f".{os.getpid()}.tmp")
-        with open(tmp, "wb") as fh:
-            pickle.dump(tl, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, final)
-        entries = sorted(directory.glob("*.pickle"), key=lambda p: p.stat().st_mtime, reverse=True)
-        for old in entries[KEEP:]:
-            old.unlink()
+        fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".tmp", dir=folder)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(msgspec.msgpack.encode(parsed))
+        os.replace(tmp, folder / f"{key(raw)}{SUFFIX}")
+        tmp = None
+        _prune(folder)
     except Exception:
         return
+    finally:
+        if tmp is not None:
+            with suppress(OSError):
+                os.unlink(tmp)
+
+
+def _prune(folder: Path) -> None:
+    """Keep the newest entries; remove temporaries that killed writers left."""
+    now = time.time()
+    entries = []
+    for entry in os.scandir(folder):
+        with suppress(OSError):
+            mtime = entry.stat(follow_symlinks=False).st_mtime
+            if entry.name.endswith(SUFFIX):
+                entries.append((mtime, entry.path))
+            elif entry.name.endswith(".pickle") or (  # the old, unsafe format
+                entry.name.endswith(".tmp") and now - mtime > STALE_SECONDS
+            ):
+                os.unlink(entry.path)
+    entries.sort(reverse=True)
+    for _, old in entries[KEEP:]:
+        with suppress(OSError):
+            os.unlink(old)

@@ -340,6 +340,6 @@ def test_the_cache_keeps_one_entry_per_file(data_copy: Path, isolated_home: Path
     invoke("undo", *f)
     from ipq import cache
 
-    entries = list((isolated_home / "cache").rglob("*.pickle"))
-    assert [e.stem for e in entries] == [cache._key(data_copy.read_bytes())]  # the current bytes'
+    entries = list((isolated_home / "cache").rglob("*" + cache.SUFFIX))
+    assert [e.stem for e in entries] == [cache.key(data_copy.read_bytes())]  # the current bytes'
     assert json.loads(invoke("show", "12", "--json", *f).stdout)["status"] == "done"
