@@ -5,9 +5,12 @@
 * **Loading**: a safe YAML loader (libyaml's when present) that refuses aliases,
   then the pydantic models, then cross-references; every problem is reported as
   one line with its location, as a :class:`~ipq.errors.DataFileError`.
-* **Saving**: under an exclusive lock, the new content is validated, written to
-  a temporary file beside the old one, flushed and fsynced, and atomically
-  replaces it; the directory is fsynced and the file's permissions are kept.
+* **Saving**: under an exclusive lock (beside the real file, symlinks
+  resolved), the new bytes are proven -- parsed back and compared with the
+  intended list -- then written to a temporary file beside the old one,
+  flushed and fsynced, and atomically replace it; the directory is fsynced and
+  the file's mode, owner and group are kept. Files an atomic replace would
+  damage (several hard links) or that the user may not write are refused.
 """
 
 from __future__ import annotations
@@ -29,8 +32,8 @@ if TYPE_CHECKING:
 BUNDLED_NAME = "tasks_2019.yaml"
 ENV_FILE = "IPQ_FILE"
 #: A data file larger than this is refused before it is read (the 10,000-task
-#: benchmark list is about 100 MB).
-MAX_FILE_BYTES = 512 * 1024 * 1024
+#: benchmark list is about 100 MB; the real list 33 KB).
+MAX_FILE_BYTES = 256 * 1024 * 1024
 #: How long a writer waits for another writer's lock before giving up.
 LOCK_TIMEOUT = 60.0
 
@@ -89,45 +92,81 @@ def locate(file: Path | None) -> Location:
 
 
 def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file of sane size; anything else is refused before reading.
+
+    The file is opened without blocking (a FIFO would otherwise wait for a
+    writer) and checked on the open descriptor, so what is checked is what is read.
+    """
     try:
-        st = path.stat()
-        if stat.S_ISDIR(st.st_mode):
-            raise DataFileError(f"{path}: 这是一个目录，不是数据文件")
-        if st.st_size > MAX_FILE_BYTES:
-            raise DataFileError(
-                f"{path.name or path}: 文件过大（{st.st_size // 2**20} MB，"
-                f"上限 {MAX_FILE_BYTES // 2**20} MB）"
-            )
-        return path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
     except FileNotFoundError:
         raise DataFileError(f"{path}: 数据文件不存在") from None
+    except IsADirectoryError:
+        raise DataFileError(f"{path}: 这是一个目录，不是数据文件") from None
     except PermissionError:
         raise DataFileError(f"{path}: 没有权限读取数据文件") from None
     except OSError as exc:
         raise DataFileError(f"{path}: 无法读取数据文件（{exc.strerror}）") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise DataFileError(f"{path}: 这是一个目录，不是数据文件")
+        if not stat.S_ISREG(st.st_mode):
+            raise DataFileError(f"{path}: 不是普通文件（设备、管道或套接字），不能作为数据文件")
+        if st.st_size > MAX_FILE_BYTES:
+            raise DataFileError(_too_large(path, st.st_size))
+        chunks = []
+        size = 0
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_FILE_BYTES:  # it grew while being read
+                raise DataFileError(_too_large(path, size))
+        return b"".join(chunks)
+    except PermissionError:
+        raise DataFileError(f"{path}: 没有权限读取数据文件") from None
+    except OSError as exc:
+        raise DataFileError(f"{path}: 无法读取数据文件（{exc.strerror}）") from None
+    finally:
+        os.close(fd)
 
 
-def parse(raw: bytes, name: str) -> TaskList:
+def _too_large(path: Path, size: int) -> str:
+    return (
+        f"{path.name or path}: 文件过大（{size // 2**20} MB，上限 {MAX_FILE_BYTES // 2**20} MB），"
+        "不是任务清单"
+    )
+
+
+def parse(raw: bytes, name: str, use_cache: bool = True) -> TaskList:
     """Bytes of a data file -> a validated TaskList, or a DataFileError.
 
-    The result for the same bytes is kept in the user's cache, so a read that
-    finds it there needs neither YAML nor pydantic.
+    With ``use_cache``, the result for the same bytes may come from the user's
+    cache (which holds only lists parsed from exactly those bytes), so such a
+    read needs neither YAML nor pydantic; a fresh parse is filed there.
     """
     from . import cache
 
-    cached = cache.get(raw)
-    if cached is not None:
-        return cached
-    from .validation import validate
-    from .yamlio import parse_yaml
-
-    tl = validate(parse_yaml(raw, name), name, raw)
-    cache.put(raw, tl)
+    if use_cache:
+        cached = cache.get(raw)
+        if cached is not None:
+            return cached
+    tl = parse_fresh(raw, name)
+    if use_cache:
+        cache.put(raw, tl)
     return tl
 
 
-def load(path: Path) -> TaskList:
-    return parse(read_bytes(path), path.name)
+def parse_fresh(raw: bytes, name: str) -> TaskList:
+    """YAML and every validation rule, never the cache."""
+    from .validation import validate
+    from .yamlio import parse_yaml
+
+    return validate(parse_yaml(raw, name), name, raw)
+
+
+def load(path: Path, use_cache: bool = True) -> TaskList:
+    return parse(read_bytes(path), path.name, use_cache)
 
 
 # -- saving -----------------------------------------------------------------
@@ -140,12 +179,56 @@ def dump(tl: TaskList) -> bytes:
     return dump_data(to_data(tl))
 
 
+def _lock_mode(data: os.stat_result | None, directory: os.stat_result | None) -> int:
+    """The lock file may be used by whoever may write the data file.
+
+    In a shared team directory (group-writable, often setgid) the data file is
+    group-writable, and so is its lock: otherwise the first member to lock would
+    shut every other member out for good.
+    """
+    basis = data or directory
+    return 0o644 | (stat.S_IMODE(basis.st_mode) & 0o022 if basis else 0)
+
+
+def _prepare_lock(lock_path: Path, data_path: Path) -> None:
+    """Create the lock file with the data file's group and group write bit."""
+    try:
+        data: os.stat_result | None = os.stat(data_path)
+    except OSError:
+        data = None
+    try:
+        directory: os.stat_result | None = os.stat(data_path.parent)
+    except OSError:
+        directory = None
+    mode = _lock_mode(data, directory)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(lock_path, flags, mode)
+    except FileExistsError:
+        # made by an older ipq with 0644: let the group in, if it is ours to change
+        with suppress(OSError):
+            st = os.stat(lock_path, follow_symlinks=False)
+            if stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) & mode != mode:
+                os.chmod(lock_path, stat.S_IMODE(st.st_mode) | mode)
+        return
+    except OSError:
+        return  # the lock itself reports why
+    try:
+        with suppress(OSError):
+            os.fchmod(fd, mode)  # the umask does not apply
+            if data is not None and os.fstat(fd).st_gid != data.st_gid:
+                os.fchown(fd, -1, data.st_gid)
+    finally:
+        os.close(fd)
+
+
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
-    """An exclusive lock for one read-modify-write of ``path``."""
+    """An exclusive lock for one read-modify-write of ``path`` (a resolved path)."""
     from filelock import FileLock, Timeout
 
     lock_path = path.with_name(f".{path.name}.lock")
+    _prepare_lock(lock_path, path)
     lock = FileLock(str(lock_path), timeout=LOCK_TIMEOUT)
     try:
         lock.acquire()
@@ -172,24 +255,83 @@ def _step(name: str) -> None:
         _step_hook(name)
 
 
+#: Temporary files of a write: ``.NAME.ipq-XXXXXXXX.tmp`` beside the file.
+_TMP_INFIX = ".ipq-"
+
+
+def resolved(path: Path) -> Path:
+    """The file a path names: a symlink is written through to its target."""
+    return Path(os.path.realpath(path))
+
+
+def check_replaceable(path: Path) -> None:
+    """Refuse what an atomic replace would damage, or what the user may not write."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return
+    except OSError as exc:
+        raise DataFileError(f"{path}: 无法读取文件信息（{exc.strerror}）") from None
+    if not stat.S_ISREG(st.st_mode):
+        raise DataFileError(f"{path}: 不是普通文件，不能写入")
+    if st.st_nlink > 1:
+        raise DataFileError(
+            f"{path}: 这个文件有 {st.st_nlink} 个硬链接，替换它会使其他链接停在旧内容；"
+            "请先复制为独立的文件（cp）再修改，数据文件未修改"
+        )
+    effective = os.access in os.supports_effective_ids
+    if not st.st_mode & 0o222 or not os.access(path, os.W_OK, effective_ids=effective):
+        raise DataFileError(f"{path}: 没有写入这个文件的权限（文件为只读），数据文件未修改")
+
+
+def _keep_owner(fd: int, st: os.stat_result) -> None:
+    """The old file's owner and group, as far as this user may set them."""
+    now = os.fstat(fd)
+    if (now.st_uid, now.st_gid) == (st.st_uid, st.st_gid):
+        return
+    try:
+        os.fchown(fd, st.st_uid, st.st_gid)
+    except OSError:
+        with suppress(OSError):
+            os.fchown(fd, -1, st.st_gid)
+
+
+def _new_file_mode() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def write_atomic(path: Path, content: bytes) -> None:
-    """Replace ``path`` with ``content`` so that a crash leaves old or new, never half."""
+    """Replace ``path`` with ``content`` so that a crash leaves old or new, never half.
+
+    ``path`` is the file itself (symlinks resolved by the caller); its mode,
+    owner and group are kept where the user may keep them.
+    """
     directory = path.parent
     try:
-        mode = stat.S_IMODE(path.stat().st_mode)
-    except FileNotFoundError:
-        mode = 0o644
+        old: os.stat_result | None = os.stat(path)
+    except OSError:
+        old = None
+    mode = stat.S_IMODE(old.st_mode) if old else _new_file_mode()
     tmp_name = None
     try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, tmp_name = tempfile.mkstemp(
+            prefix=f".{path.name}{_TMP_INFIX}", suffix=".tmp", dir=directory
+        )
         _step("created")
         with os.fdopen(fd, "wb") as fh:
             fh.write(content)
             _step("written")
             fh.flush()
             os.fsync(fh.fileno())
+            if old is not None and hasattr(os, "fchown"):
+                _keep_owner(fh.fileno(), old)
+            if hasattr(os, "fchmod"):
+                os.fchmod(fh.fileno(), mode)  # after chown, which may clear bits
         _step("synced")
-        os.chmod(tmp_name, mode)
+        if not hasattr(os, "fchmod"):
+            os.chmod(tmp_name, mode)
         os.replace(tmp_name, path)
         tmp_name = None
         _step("replaced")
@@ -206,9 +348,14 @@ def write_atomic(path: Path, content: bytes) -> None:
 
 def _remove_stale_temporaries(path: Path) -> None:
     """Temporary files left by a writer that crashed (we hold the lock: none is live)."""
-    for stale in path.parent.glob(f".{path.name}.*.tmp"):
-        with suppress(OSError):
-            stale.unlink()
+    import re
+
+    pattern = re.compile(re.escape(f".{path.name}{_TMP_INFIX}") + r"[A-Za-z0-9_]{8}\.tmp")
+    with suppress(OSError):
+        for entry in os.scandir(path.parent):
+            if pattern.fullmatch(entry.name):
+                with suppress(OSError):
+                    os.unlink(entry.path)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -237,8 +384,10 @@ def init_copy(path: Path | None, force: bool) -> Path:
     except OSError as exc:
         raise DataFileError(f"{target.parent}: 无法创建目录（{exc.strerror}）") from None
     content = read_bytes(bundled_path())
-    with locked(target):
-        write_atomic(target, content)
+    real = resolved(target)
+    with locked(real):
+        check_replaceable(real)
+        write_atomic(real, content)
     return target
 
 
@@ -248,49 +397,103 @@ class Saved:
     created_copy: bool
 
 
+def proven_content(
+    raw: bytes,
+    intended: TaskList,
+    name: str,
+    tasks: set[int],
+    groups: set[str],
+    history_kept: int,
+) -> tuple[bytes, TaskList]:
+    """Bytes that load to exactly ``intended``, and what they load to.
+
+    Candidates, in order: ``raw`` with only what changed rewritten (keeping
+    line endings, comments and the rest of the layout), the whole list dumped
+    in the file's line endings, the whole list dumped plainly. A file without a
+    final newline gets one where the text needs it (a note that ends in a
+    newline, last in the file). Each candidate is parsed back -- YAML and every
+    rule, no cache -- and compared with ``intended``; the first that matches is
+    the one to write. None matching is refused.
+    """
+    from dataclasses import replace
+
+    from .splice import Layout, splice
+    from .validation import to_data
+    from .yamlio import dump_data
+
+    layout = Layout.of(raw)
+    layouts = [layout] if layout.final_newline else [layout, replace(layout, final_newline=True)]
+
+    def candidates() -> Iterator[bytes | None]:
+        for kept in layouts:
+            yield splice(raw, intended, tasks, groups, history_kept, kept)
+        whole = dump_data(to_data(intended))
+        for kept in layouts:
+            yield kept.restore(whole)
+        yield whole
+
+    for content in candidates():
+        if content is None:
+            continue
+        try:
+            proof = parse_fresh(content, name)
+        except DataFileError:
+            continue
+        if proof == intended:
+            return content, proof
+    raise DataFileError(
+        f"{name}: 写出的内容读回后与预期不符，为安全起见没有写入；数据文件未修改（请报告此问题）"
+    )
+
+
 def modify(
     location: Location, change: Callable[[TaskList], list[Change]]
 ) -> tuple[list[Change], Saved]:
-    """Load, apply ``change`` (which may raise UserError), validate, save atomically.
+    """Load, apply ``change`` (which may raise UserError), prove, save atomically.
 
-    ``change`` returns the changes it made (marks touch their tasks; group
-    changes their group); only those parts of the file are rewritten. Changes
-    to the bundled list go to the user's working copy instead, created here
-    under the same lock.
+    ``change`` returns the changes it made. The new bytes are proven to load
+    to the intended list before they replace the file (:func:`proven_content`).
+    A symlinked file is written through to its target and locked there.
+    Changes to the bundled list go to the user's working copy instead, created
+    here under the same lock.
     """
-    target = location.path
     if location.is_bundled:
-        target = working_copy_path()
+        copy = working_copy_path()
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
+            copy.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
-            raise DataFileError(
-                f"{target.parent}: 无法创建工作副本目录（{exc.strerror}）"
-            ) from None
+            raise DataFileError(f"{copy.parent}: 无法创建工作副本目录（{exc.strerror}）") from None
+        target = resolved(copy)
+    else:
+        target = resolved(location.path)
     from . import cache
     from .validation import to_data, validate
-    from .yamlio import dump_data, splice
 
+    if os.path.lexists(target):
+        check_replaceable(target)  # say so before the lock, which such a user may not take
     with locked(target):
-        source = target if target.exists() else location.path
-        created = source != target
+        exists = os.path.lexists(target)
+        source = target if exists else location.path
+        if exists:
+            check_replaceable(target)
         raw = read_bytes(source)
         tl = parse(raw, source.name)
         history_before = len(tl.history)
         changes = change(tl)
         if not changes:  # nothing changed: nothing is written, no copy is made
             return changes, Saved(target, False)
-        data = to_data(tl)
-        checked = validate(data, target.name)  # never write what would not load back
-        content = None
-        if all(ch.action == "mark" for ch in changes):
-            touched = {ch.task for ch in changes if ch.task is not None}
-            content = splice(raw, checked, touched, min(history_before, len(tl.history)))
-        if content is None:
-            content = dump_data(data)
+        intended = validate(to_data(tl), target.name)  # never write what would not load back
+        content, proof = proven_content(
+            raw,
+            intended,
+            target.name,
+            {ch.task for ch in changes if ch.task is not None},
+            {ch.group for ch in changes if ch.group is not None},
+            min(history_before, len(tl.history)),
+        )
         _remove_stale_temporaries(target)
         write_atomic(target, content)
-        cache.put(content, checked)
+        cache.put(content, proof)  # what was parsed from exactly these bytes
         if source == target:
             cache.discard(raw)  # the old bytes are gone: their entry would only take room
-    return changes, Saved(target, created)
+    return changes, Saved(target, not exists)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import yaml
 
 from .errors import DataFileError
 from .util import no_gc
-
-if TYPE_CHECKING:
-    from .models import TaskList
 
 _BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -25,6 +21,14 @@ class _AliasRefused(Exception):
 class _UnhashableKey(Exception):
     def __init__(self, mark: Any) -> None:
         self.mark = mark
+
+
+class _BadScalar(Exception):
+    """A scalar the safe constructor cannot build (2019-02-30, an int of 5,000 digits)."""
+
+    def __init__(self, mark: Any, text: str) -> None:
+        self.mark = mark
+        self.text = text
 
 
 _STR = "tag:yaml.org,2002:str"
@@ -64,7 +68,10 @@ def _load(text: str) -> Any:
             return out
         if tag == _SEQ and isinstance(node, yaml.SequenceNode):
             return [build(item) for item in node.value]
-        return loader.construct_object(node, deep=True)  # ints, dates, null, …; unsafe tags refused
+        try:  # ints, dates, null, …; unsafe tags refused
+            return loader.construct_object(node, deep=True)
+        except (ValueError, OverflowError):
+            raise _BadScalar(node.start_mark, str(node.value)[:40]) from None
 
     try:
         node = loader.get_single_node()
@@ -111,6 +118,12 @@ def parse_yaml(raw: bytes, name: str) -> Any:
         m = exc.mark
         raise DataFileError(
             f"{name}:{m.line + 1}:{m.column + 1}: 不支持 YAML 锚点与别名（& 和 *），请写出完整内容"
+        ) from None
+    except _BadScalar as exc:
+        m = exc.mark
+        raise DataFileError(
+            f"{name}:{m.line + 1}:{m.column + 1}: 无效的值“{exc.text}”"
+            "（日期须真实存在，如 2019-12-31；整数不能超过 4300 位）"
         ) from None
     except _UnhashableKey as exc:
         m = exc.mark
@@ -183,62 +196,3 @@ def _check_depth(text: str, name: str) -> None:
                 depth -= 1
     except yaml.YAMLError:
         return  # the real parse reports it, with its place
-
-
-_TASK_START = re.compile(rb"^- id: (\d+)\n", re.M)
-_TOP_LEVEL_KEY = re.compile(rb"\n([A-Za-z_]+):")  # a literal first: 10x faster than ^ with re.M
-_CHANGE_START = re.compile(rb"^- seq: ", re.M)
-
-
-def splice(raw: bytes, tl: TaskList, tasks: set[int], history_kept: int) -> bytes | None:
-    """The new file as ``raw`` with only what changed rewritten, or None.
-
-    ``tasks`` are the numbers of the tasks that changed; the first
-    ``history_kept`` changes of the history are as in ``raw`` and the rest are
-    ``tl``'s. The result is the same bytes as dumping all of ``tl`` (the tests
-    hold it to that), at the cost of the changed parts only: a mark on a large
-    list no longer re-emits every task. It relies on the dumper's layout: every
-    scalar on one line, multi-line text in indented literal blocks, so a task
-    starts with ``- id:`` and a change with ``- seq:`` at the start of a line.
-    Anything unexpected returns None and the caller dumps the whole list.
-    """
-    from .validation import dump_part
-
-    keys = _TOP_LEVEL_KEY.findall(raw)  # every top-level key but the first line's
-    if keys[-2:] not in ([b"tasks", b"history"], [b"tasks"]) or keys.count(b"history") > 1:
-        return None  # not laid out as ipq writes it: tasks, then the history, at the end
-    tasks_at = raw.find(b"\ntasks:\n")
-    if tasks_at < 0:
-        return None
-    history_at = raw.find(b"\nhistory:\n", tasks_at)
-    tasks_end = history_at + 1 if history_at >= 0 else len(raw)
-    starts = [m.start() for m in _TASK_START.finditer(raw, tasks_at, tasks_end)]
-    if len(starts) != len(tl.tasks):
-        return None
-    starts.append(tasks_end)
-    pieces: list[bytes] = []
-    pos = 0
-    for number in sorted(tasks):
-        task = tl.task(number)
-        if task is None or not 1 <= number < len(starts):
-            return None
-        pieces += [raw[pos : starts[number - 1]], dump_data(dump_part([task]))]
-        pos = starts[number]
-    pieces.append(raw[pos:tasks_end])
-
-    kept = b""
-    if history_at >= 0:
-        changes = [m.start() for m in _CHANGE_START.finditer(raw, tasks_end)]
-        if history_kept > len(changes):
-            return None
-        if history_kept:
-            cut = changes[history_kept] if history_kept < len(changes) else len(raw)
-            kept = raw[tasks_end:cut]
-    elif history_kept:
-        return None
-    added = tl.history[history_kept:]
-    if added:
-        kept = kept or b"history:\n"
-        kept += dump_data(dump_part(added))
-    pieces.append(kept)
-    return b"".join(pieces)
