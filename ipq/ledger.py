@@ -15,11 +15,29 @@ from .errors import UserError
 from .models import NATIONAL, STATUS_LABELS, Change, Member, Progress, Task, TaskList
 from .names import resolve_province
 from .query import duty_level, find_task, group_of, resolve_status
+from .util import visible
 
 
 def now() -> str:
     """Local time with its UTC offset, to the second."""
     return datetime.now().astimezone().isoformat(timespec="seconds")
+
+
+def clean_text(text: str | None, what: str) -> str | None:
+    """User text to record: None when blank; refused when it is not valid Unicode.
+
+    Bytes that are not UTF-8 in an argument (a GBK terminal over SSH) reach
+    Python as lone surrogates, which no file can store.
+    """
+    if text is None or not text.strip():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise UserError(
+            f"{what}含有无法识别的字节（不是 UTF-8 编码）；请把终端设为 UTF-8 后重新输入"
+        ) from None
+    return text
 
 
 def _next_seq(tl: TaskList) -> int:
@@ -57,8 +75,7 @@ def mark(
     new = resolve_status(status)
     unit = resolve_province(province) if province else NATIONAL
     tasks = tasks_from(tl, numbers)
-    if note is not None and not note.strip():
-        note = None
+    note = clean_text(note, "备注")
     if province:
         for t in tasks:
             if not any(duty_level(tl, d, unit) for d in t.duties):
@@ -102,11 +119,8 @@ def group_add(
     g = tl.group(name)
     stamp = at or now()
     seq = _next_seq(tl)
-    text = (
-        source.strip()
-        if source and source.strip()
-        else f"由 ipq groups add 添加（{stamp[:10]}），出处未注明"
-    )
+    given = clean_text(source, "出处")
+    text = given.strip() if given else f"由 ipq groups add 添加（{stamp[:10]}），出处未注明"
     wanted = [resolve_province(p) for p in provinces]
     changes = []
     for p in dict.fromkeys(wanted):
@@ -120,7 +134,7 @@ def group_add(
             action="group_add",
             unit=p,
             group=name,
-            member=member,
+            member=Member(province=p, source=text),  # its own copy: the record stays as made
             index=len(g.members) - 1,
         )
         tl.history.append(change)
@@ -149,24 +163,68 @@ def group_remove(
     return changes
 
 
-def undo(tl: TaskList) -> list[Change]:
-    """Revert the latest command's changes (all entries sharing its seq)."""
+def undo(tl: TaskList, force: bool = False) -> list[Change]:
+    """Revert the latest command's changes (all entries sharing its seq).
+
+    Each change is undone by what it names -- the task and unit of a mark, the
+    group and province of a membership change -- never by position. If what a
+    change set is no longer so (edited by hand or by someone else since), undo
+    refuses and says what changed, unless ``force``; nothing is undone then.
+    """
     if not tl.history:
         raise UserError("没有可以撤销的变更")
     seq = tl.history[-1].seq
-    undone: list[Change] = []
-    while tl.history and tl.history[-1].seq == seq:
-        change = tl.history.pop()
+    count = 0
+    while count < len(tl.history) and tl.history[-1 - count].seq == seq:
+        count += 1
+    undone = tl.history[len(tl.history) - count :]
+    if not force:
+        problems = [p for ch in undone if (p := _changed_since(tl, ch))]
+        if problems:
+            raise UserError("；".join(problems) + "。仍要撤销请加 --force")
+    del tl.history[len(tl.history) - count :]
+    for change in reversed(undone):
         _revert(tl, change)
-        undone.append(change)
-    undone.reverse()  # in the order they were made
     return undone
+
+
+def _progress_of(tl: TaskList, ch: Change) -> Progress:
+    t = tl.task(ch.task or 0)
+    assert t is not None  # validation holds every mark's task to exist
+    return t.progress if ch.unit == NATIONAL else t.province_progress(ch.unit)
+
+
+def _label(status: str | None, note: str | None) -> str:
+    text = STATUS_LABELS.get(status or "", "?")
+    return f"{text}（备注：{note}）" if note else text
+
+
+def _changed_since(tl: TaskList, ch: Change) -> str | None:
+    """Why ``ch`` can no longer be undone as it stands, or None."""
+    if ch.action == "mark":
+        now = _progress_of(tl, ch)
+        if (now.status, now.note, now.updated) != (ch.new, ch.note, ch.at):
+            return (
+                f"任务 {ch.task}（{ch.unit}）在这次修改后又有变化："
+                f"现在是“{_label(now.status, now.note)}”，这次修改设为“{_label(ch.new, ch.note)}”"
+            )
+        return None
+    assert ch.group is not None and ch.member is not None
+    members = {m.province: m for m in tl.group(ch.group).members}
+    current = members.get(ch.member.province)
+    if ch.action == "group_add":
+        if current is None:
+            return f"{ch.member.province}已不在“{ch.group}”中"
+        if current.source != ch.member.source:
+            return f"{ch.member.province}在“{ch.group}”中的出处已改为“{current.source}”"
+    elif current is not None:
+        return f"{ch.member.province}已重新加入“{ch.group}”"
+    return None
 
 
 def _revert(tl: TaskList, ch: Change) -> None:
     if ch.action == "mark":
-        assert ch.task is not None
-        t = tl.task(ch.task)
+        t = tl.task(ch.task or 0)
         assert t is not None
         before = ch.before or Progress()
         if ch.unit == NATIONAL:
@@ -177,13 +235,16 @@ def _revert(tl: TaskList, ch: Change) -> None:
             t.progress.provinces.pop(ch.unit, None)
         else:
             t.progress.provinces[ch.unit] = ch.before.plain()
-    else:
-        assert ch.group is not None and ch.member is not None and ch.index is not None
-        g = tl.group(ch.group)
-        if ch.action == "group_add":
-            g.members.pop(ch.index)
-        else:
-            g.members.insert(ch.index, Member(province=ch.member.province, source=ch.member.source))
+        return
+    assert ch.group is not None and ch.member is not None
+    g = tl.group(ch.group)
+    at = next((i for i, m in enumerate(g.members) if m.province == ch.member.province), None)
+    if ch.action == "group_add":
+        if at is not None:
+            del g.members[at]
+    elif at is None:  # put it back where it was, as far as that place still exists
+        place = len(g.members) if ch.index is None else min(ch.index, len(g.members))
+        g.members.insert(place, Member(province=ch.member.province, source=ch.member.source))
 
 
 def describe(ch: Change) -> str:
@@ -194,7 +255,7 @@ def describe(ch: Change) -> str:
         return f"{ch.unit}移出“{ch.group}”"
     old = STATUS_LABELS[ch.old] if ch.old else "?"
     new = STATUS_LABELS[ch.new] if ch.new else "?"
-    note = f"（备注：{ch.note}）" if ch.note else ""
+    note = f"（备注：{visible(ch.note)}）" if ch.note else ""
     return f"任务 {ch.task}（{ch.unit}）：{old} → {new}{note}"
 
 

@@ -311,6 +311,34 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
             add(("history", hi, "seq"), f"变更序号应从 1 起按顺序递增，实为 {ch.seq}")
         last = ch.seq
         check_time(("history", hi, "at"), ch.at)
-        if ch.task is not None and tl.task(ch.task) is None:
-            add(("history", hi, "task"), f"不存在的任务编号 {ch.task}")
+        for where, message in _undo_problems(tl, ch, groups.names):
+            add(("history", hi, *where), message)
     return problems
+
+
+def _undo_problems(tl: TaskList, ch: Change, group_names: list[str]) -> list[tuple[Loc, str]]:
+    """What in a history entry would keep ``ipq undo`` from applying it."""
+    out: list[tuple[Loc, str]] = []
+    if ch.action == "mark":
+        if ch.task is None:
+            out.append((("task",), "缺少必填字段（进度变更须写明任务编号）"))
+        elif tl.task(ch.task) is None:
+            out.append((("task",), f"不存在的任务编号 {ch.task}"))
+        if ch.new is None:
+            out.append((("new",), "缺少必填字段（进度变更须写明新状态）"))
+        if ch.unit != NATIONAL and ch.unit not in PROVINCE_NAMES:
+            out.append((("unit",), f"未知的单位“{ch.unit}”（应为{NATIONAL}或省份全称）"))
+        return out
+    if ch.task is not None and tl.task(ch.task) is None:
+        out.append((("task",), f"不存在的任务编号 {ch.task}"))
+    if ch.group is None:
+        out.append((("group",), "缺少必填字段（省份组变更须写明省份组）"))
+    elif ch.group not in group_names:
+        out.append((("group",), f"未知的省份组“{ch.group}”"))
+    if ch.member is None:
+        out.append((("member",), "缺少必填字段（省份组变更须写明成员）"))
+    elif ch.member.province not in PROVINCE_NAMES:
+        out.append((("member", "province"), f"未知的省份“{ch.member.province}”（请写全称）"))
+    if ch.index is not None and ch.index < 0:
+        out.append((("index",), f"应不小于 0，实为 {ch.index}"))
+    return out
