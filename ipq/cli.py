@@ -6,6 +6,7 @@ line on stderr and an exit code; never a traceback.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 from datetime import date
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from .errors import EXIT_USER, DataFileError, IpqError
+from .errors import EXIT_OUTPUT, EXIT_USER, DataFileError, IpqError, UserError
 
 
 class IpqGroup(TyperGroup):
@@ -27,8 +28,12 @@ class IpqGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
+        _tolerant_streams()
         try:
             result = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
+            sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
+        except OSError as exc:  # data files raise IpqError: this is the output failing
+            code = _output_failed(exc)
         except IpqError as exc:
             _report(exc)
             code = exc.exit_code
@@ -46,6 +51,34 @@ class IpqGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _tolerant_streams() -> None:
+    """Characters the terminal's encoding cannot show degrade instead of failing.
+
+    Redirected output on Chinese Windows is GBK, which has no ⚠; a note may hold
+    bytes that were not UTF-8. Both are written with the encoding's replacement.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None:
+            with contextlib.suppress(ValueError, OSError):  # one that cannot be: left as it is
+                reconfigure(errors="replace")
+
+
+def _output_failed(exc: OSError) -> int:
+    """stdout cannot be written: one line, unless the reader simply went away."""
+    import errno
+    import os
+
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # nothing more to flush at exit
+    if exc.errno == errno.EPIPE:  # `ipq list | head`: quietly, with Click's code for it
+        return EXIT_USER
+    with contextlib.suppress(OSError):
+        print(f"错误：无法写出结果（{exc.strerror or exc}）", file=sys.stderr)
+    return EXIT_OUTPUT
 
 
 def _usage_hint(exc: Exception) -> str:
@@ -99,6 +132,7 @@ FileOpt = Annotated[
         "-f",
         help="数据文件（YAML）。默认：环境变量 IPQ_FILE，否则工作副本，否则内置的 2019 年清单。",
         show_default=False,
+        readable=False,  # ipq says itself, in Chinese, what is wrong with the file
     ),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="输出 JSON（格式见 README）。")]
@@ -238,7 +272,9 @@ def depts(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -
 def validate(
     path: Annotated[
         Path | None,
-        typer.Argument(help="要检查的数据文件；默认为当前使用的数据文件。", show_default=False),
+        typer.Argument(
+            help="要检查的数据文件；默认为当前使用的数据文件。", show_default=False, readable=False
+        ),
     ] = None,
     file: FileOpt = None,
 ) -> None:
@@ -246,7 +282,7 @@ def validate(
     from .store import load, locate
 
     target = path or locate(file).path
-    tl = load(target)
+    tl = load(target, use_cache=False)  # a check answers from the bytes, never the cache
     duties = sum(len(t.duties) for t in tl.tasks)
     print(
         f"OK：{target.name} — {len(tl.categories)} 个类别，{len(tl.tasks)} 项任务，"
@@ -328,6 +364,7 @@ app.add_typer(groups_app, name="groups")
 def groups(ctx: typer.Context, json_: JsonOpt = False, file: FileOpt = None) -> None:
     """列出各省份组：含义、已知成员及出处、名单是否完整。"""
     if ctx.invoked_subcommand is not None:
+        ctx.obj = file  # `ipq groups -f F add …` means F, as `ipq groups add … -f F` does
         return
     from . import render
 
@@ -340,6 +377,7 @@ def groups(ctx: typer.Context, json_: JsonOpt = False, file: FileOpt = None) -> 
 
 @groups_app.command("add")
 def groups_add(
+    ctx: typer.Context,
     group: Annotated[str, typer.Argument(help="省份组，如 知识产权保护中心。", show_default=False)],
     provinces: Annotated[list[str], typer.Argument(help="一个或多个省份。", show_default=False)],
     source: Annotated[
@@ -351,11 +389,12 @@ def groups_add(
     """把省份加入一个省份组（记入变更记录，可撤销）。"""
     from .ledger import group_add
 
-    _change(file, lambda tl: group_add(tl, group, provinces, source))
+    _change(_group_file(ctx, file), lambda tl: group_add(tl, group, provinces, source))
 
 
 @groups_app.command("remove")
 def groups_remove(
+    ctx: typer.Context,
     group: Annotated[str, typer.Argument(help="省份组。", show_default=False)],
     provinces: Annotated[list[str], typer.Argument(help="一个或多个省份。", show_default=False)],
     file: FileOpt = None,
@@ -363,7 +402,15 @@ def groups_remove(
     """把省份移出一个省份组（记入变更记录，可撤销）。"""
     from .ledger import group_remove
 
-    _change(file, lambda tl: group_remove(tl, group, provinces))
+    _change(_group_file(ctx, file), lambda tl: group_remove(tl, group, provinces))
+
+
+def _group_file(ctx: typer.Context, file: Path | None) -> Path | None:
+    """-f before or after the subcommand; both, if they differ, is refused."""
+    outer: Path | None = ctx.obj
+    if file is not None and outer is not None and file != outer:
+        raise UserError(f"-f 给出了两个不同的数据文件（{outer} 和 {file}），请只写一个")
+    return file if file is not None else outer
 
 
 def _change(file: Path | None, change: Any, prefix: str = "") -> None:
@@ -417,11 +464,20 @@ def mark(
 
 
 @app.command("undo")
-def undo(file: FileOpt = None) -> None:
-    """撤销最近一次修改（mark 或 groups add/remove）；可重复。"""
+def undo(
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="即使这次修改之后又有变化（手工编辑或他人修改），也撤销。"),
+    ] = False,
+    file: FileOpt = None,
+) -> None:
+    """撤销最近一次修改（mark 或 groups add/remove）；可重复。
+
+    按修改所指的任务、单位或省份撤销；若之后又有变化，会说明并拒绝，除非加 --force。
+    """
     from .ledger import undo as do_undo
 
-    _change(file, lambda tl: do_undo(tl), prefix="已撤销：")
+    _change(file, lambda tl: do_undo(tl, force), prefix="已撤销：")
 
 
 @app.command("history")
@@ -473,7 +529,9 @@ def where(file: FileOpt = None) -> None:
 def init(
     path: Annotated[
         Path | None,
-        typer.Argument(help="副本的位置；默认为用户数据目录中的工作副本。", show_default=False),
+        typer.Argument(
+            help="副本的位置；默认为用户数据目录中的工作副本。", show_default=False, readable=False
+        ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已有的文件。")] = False,
 ) -> None:
@@ -503,7 +561,11 @@ def export(
     output: Annotated[
         Path | None,
         typer.Option(
-            "--output", "-o", help="输出文件；省略时文本格式输出到标准输出。", show_default=False
+            "--output",
+            "-o",
+            help="输出文件；省略时文本格式输出到标准输出。",
+            show_default=False,
+            readable=False,
         ),
     ] = None,
     force: Annotated[bool, typer.Option("--force", help="覆盖已有的输出文件。")] = False,
@@ -560,9 +622,9 @@ def export(
         sys.stdout.buffer.write(content)
         sys.stdout.flush()
         return
-    from .store import write_atomic
+    from .store import resolved, write_atomic
 
-    write_atomic(output, content)
+    write_atomic(resolved(output), content)
     print(f"已导出 {len(report.rows)} 行到 {output}", file=sys.stderr)
 
 

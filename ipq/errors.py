@@ -5,6 +5,7 @@ Exit codes (documented in README.md):
 * 0 -- success
 * 1 -- user error: a wrong option value, an unknown name or task number
 * 2 -- data-file error: the file cannot be read, parsed, validated or written
+* 3 -- the output cannot be written (a full disk, a closed terminal)
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 EXIT_OK = 0
 EXIT_USER = 1
 EXIT_DATA = 2
+EXIT_OUTPUT = 3
 
 
 class IpqError(Exception):

@@ -20,6 +20,7 @@ from .errors import UserError
 from .models import STATUS_LABELS, Deadline, Progress, Task, TaskList
 from .query import LEVEL_LABELS, Obligations, is_overdue
 from .render import status_text
+from .util import formula_like, visible
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "json", "html")
 BINARY = {"xlsx"}
@@ -162,16 +163,25 @@ def progress_line(report: Report) -> str:
 # -- writers ----------------------------------------------------------------
 
 
+def csv_cell(text: str) -> str:
+    """Control characters shown, and a cell a spreadsheet would run as a formula made text.
+
+    The apostrophe is how Excel and LibreOffice mark a cell as text.
+    """
+    text = visible(text)
+    return "'" + text if formula_like(text) else text
+
+
 def to_csv(report: Report) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow([c.header for c in report.columns])
-    writer.writerows(report.rows)
+    writer.writerows([csv_cell(v) for v in row] for row in report.rows)
     return buffer.getvalue().encode("utf-8-sig")  # the BOM makes Excel read UTF-8
 
 
 def _md_cell(text: str) -> str:
-    return html.escape(text, quote=False).replace("|", "\\|").replace("\n", "<br>") or " "
+    return html.escape(visible(text), quote=False).replace("|", "\\|").replace("\n", "<br>") or " "
 
 
 def to_markdown(report: Report) -> bytes:
@@ -232,7 +242,7 @@ def to_html(report: Report) -> bytes:
                 name for name, on in (("status", c.header == "状态"), ("nowrap", not c.wrap)) if on
             ]
             attr = f' class="{" ".join(classes)}"' if classes else ""
-            cells.append(f"<td{attr}>{e(value)}</td>")
+            cells.append(f"<td{attr}>{e(visible(value))}</td>")
         row_attr = ' class="overdue"' if late else ""
         body.append(f"<tr{row_attr}>" + "".join(cells) + "</tr>")
     page = f"""<!DOCTYPE html>
@@ -313,7 +323,10 @@ def to_xlsx(report: Report) -> bytes:
         lines = 1
         for i, (col, value) in enumerate(zip(report.columns, row, strict=True), start=1):
             clean = ILLEGAL_CHARACTERS_RE.sub("", value)
-            cell = ws.cell(row=r, column=i, value=int(clean) if clean.isdigit() else clean)
+            number = clean.isascii() and clean.isdigit() and len(clean) < 10
+            cell = ws.cell(row=r, column=i, value=int(clean) if number else clean)
+            if not number:
+                cell.data_type = "s"  # text, always: "=HYPERLINK(…)" in a note is no formula
             cell.alignment = Alignment(vertical="top", wrap_text=col.wrap)
             cell.border = border
             if col.wrap:

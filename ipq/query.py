@@ -59,6 +59,8 @@ def find_task(tl: TaskList, text: str) -> Task:
     span = f"本清单任务编号为 1–{len(tl.tasks)}"
     if not cleaned.isascii() or not cleaned.isdigit():
         raise UserError(f"任务编号“{text}”无效：请写阿拉伯数字（{span}）")
+    if len(cleaned.lstrip("0")) > 9:
+        raise UserError(f"任务编号过大（{len(cleaned)} 位数字；{span}）")
     t = tl.task(int(cleaned))
     if t is None:
         raise UserError(f"没有编号为 {int(cleaned)} 的任务（{span}）")

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .models import STATUS_LABELS, Change, Progress, Task, TaskList
 from .query import LEVEL_LABELS, Obligation, Obligations, Summary, Tally, is_overdue
+from .util import visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -113,9 +114,21 @@ SHORT = {"no_wrap": True}
 FOLD = {"overflow": "fold"}
 
 
-def status_text(progress: Progress, due: date, as_of: date, overdue: str = " ⚠逾期") -> str:
+def glyph(symbol: str, fallback: str) -> str:
+    """``symbol`` where standard output can show it, else ``fallback`` (⚠ in GBK: !)."""
+    encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+    try:
+        symbol.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        return fallback
+    return symbol
+
+
+def status_text(progress: Progress, due: date, as_of: date, overdue: str | None = None) -> str:
     label = STATUS_LABELS[progress.status]
-    return label + overdue if is_overdue(due, progress.status, as_of) else label
+    if not is_overdue(due, progress.status, as_of):
+        return label
+    return label + (overdue if overdue is not None else f" {glyph('⚠', '!')}逾期")
 
 
 def tasks_table(tl: TaskList, tasks: list[Task], as_of: date, province: str | None = None) -> Table:
@@ -172,7 +185,7 @@ def print_task(tl: TaskList, t: Task, as_of: date) -> None:
         ("状态", status_text(p, t.deadline.due, as_of)),
     ]
     if p.note:
-        lines.append(("备注", p.note))
+        lines.append(("备注", visible(p.note)))
     if p.updated:
         lines.append(("更新时间", p.updated))
     for label, value in lines:
@@ -191,7 +204,7 @@ def print_task(tl: TaskList, t: Task, as_of: date) -> None:
         out.print()
         out.print(Text("省份进度", style="bold"))
         for name, pp in p.provinces.items():
-            note = f"（{pp.note}）" if pp.note else ""
+            note = f"（{visible(pp.note)}）" if pp.note else ""
             out.print(Text(f"{name}：{status_text(pp, t.deadline.due, as_of)}{note}"))
 
 
@@ -328,11 +341,11 @@ def print_groups(tl: TaskList) -> None:
         state = "名单完整" if g["complete"] else "名单不完整：未列出的省份涉及则必做"
         tasks = "、".join(str(n) for n in g["tasks"])
         out.print(Text(f"{g['name']}（任务 {tasks}；{state}）", style="bold"))
-        out.print(Text(g["description"]))
+        out.print(Text(visible(g["description"])))
         if g["members"]:
             table = new_table(("成员", {**FOLD, "min_width": 8}), ("出处", {**FOLD, "ratio": 1}))
             for m in g["members"]:
-                table.add_row(Text(m["province"]), Text(m["source"]))
+                table.add_row(Text(m["province"]), Text(visible(m["source"])))
             out.print(table)
         else:
             out.print("（尚无已知成员）")
