@@ -71,3 +71,58 @@ def run_ipq(
         env=full_env,
         timeout=timeout,
     )
+
+
+def can_switch_users() -> str | None:
+    """Why tests cannot run ipq as two other uids here, or None when they can."""
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        return "needs root to switch uids with setpriv"
+    if shutil.which("setpriv") is None:
+        return "setpriv is not installed"
+    probe = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=4001",
+            "--regid=4001",
+            "--clear-groups",
+            sys.executable,
+            "-c",
+            "import ipq",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode != 0:
+        return f"another uid cannot import ipq here: {probe.stderr.strip()[-200:]}"
+    return None
+
+
+#: Runs ipq in a process whose umask is given first (setpriv executes it directly:
+#: a shell between them could not reach an interpreter under /root as another uid).
+_AS_USER = (
+    "import os, sys; os.umask(int(sys.argv[1], 8)); sys.argv = ['ipq', *sys.argv[2:]]\n"
+    "from ipq.cli import main\n"
+    "main()"
+)
+
+
+def run_as(
+    uid: int,
+    gid: int,
+    groups: list[int],
+    *args: str,
+    umask: str = "002",
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ipq as another user, in the given groups, with that umask."""
+    full_env = {**os.environ, "IPQ_NO_CACHE": "1", "HOME": "/tmp", **(env or {})}
+    full_env.pop("XDG_DATA_HOME", None)
+    groups_opt = "--groups=" + ",".join(map(str, groups)) if groups else "--clear-groups"
+    return subprocess.run(
+        ["setpriv", f"--reuid={uid}", f"--regid={gid}", groups_opt, sys.executable, "-c", _AS_USER]
+        + [umask, *args],
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=120,
+    )

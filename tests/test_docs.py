@@ -57,5 +57,5 @@ def test_exit_codes_are_documented() -> None:
     from ipq import errors
 
     table = README.split("### 退出码", 1)[1]
-    for code in (errors.EXIT_OK, errors.EXIT_USER, errors.EXIT_DATA):
+    for code in (errors.EXIT_OK, errors.EXIT_USER, errors.EXIT_DATA, errors.EXIT_OUTPUT):
         assert f"| {code} |" in table

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -206,16 +208,29 @@ def test_bom_is_accepted(tmp_path: Path) -> None:
     assert res.exit_code == 0
 
 
-def test_unreadable_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "tasks.yaml"
-    path.write_bytes(ORIGINAL)
+def test_unreadable_file(tmp_path: Path) -> None:
+    """A file the user may not read: as another uid where the tests run as root."""
+    from .conftest import can_switch_users, run_as
 
-    def denied(self: Path) -> bytes:
-        raise PermissionError(13, "Permission denied")
-
-    monkeypatch.setattr(Path, "read_bytes", denied)
-    res = invoke("list", "-f", str(path))
-    assert res.exit_code == 2 and res.stderr.strip() == f"{path}: 没有权限读取数据文件"
+    folder = Path(tempfile.mkdtemp(prefix="ipq-unreadable-"))  # not under root's private tmp
+    try:
+        folder.chmod(0o755)
+        path = folder / "tasks.yaml"
+        path.write_bytes(ORIGINAL)
+        path.chmod(0o600)
+        if os.geteuid() == 0:
+            why = can_switch_users()
+            if why:
+                pytest.skip(why)
+            res = run_as(4001, 4001, [], "list", "-f", str(path))
+            code, err = res.returncode, res.stderr
+        else:
+            path.chmod(0o000)
+            result = invoke("list", "-f", str(path))
+            code, err = result.exit_code, result.stderr
+        assert code == 2 and err.strip() == f"{path}: 没有权限读取数据文件"
+    finally:
+        shutil.rmtree(folder)
 
 
 def test_read_only_directory_for_mark(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
