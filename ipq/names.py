@@ -25,10 +25,21 @@ class Registry:
     """Canonical names and their aliases, with forgiving resolution."""
 
     def __init__(
-        self, kind: str, entries: Iterable[tuple[str, Iterable[str]]], hint: str | None = None
+        self,
+        kind: str,
+        entries: Iterable[tuple[str, Iterable[str]]],
+        hint: str | None = None,
+        places: bool = False,
     ) -> None:
-        """``hint`` says what is valid when nothing is near; by default, the names themselves."""
+        """``hint`` says what is valid when nothing is near; by default, the names themselves.
+
+        ``places``: names of places, where a part of a name means nothing
+        ("Mongolia" is not 内蒙古) and an input that contains a name is that
+        place only when the rest names an office of it (浙江省知识产权局), not a
+        smaller place within or elsewhere (海南藏族自治州, 吉林市).
+        """
         self.kind = kind
+        self.places = places
         self.names: list[str] = []
         self._exact: dict[str, str] = {}
         self._alias: dict[str, str] = {}
@@ -52,16 +63,29 @@ class Registry:
             return self._alias[key]
         spellings = self._spellings()
         # a unique part of a name ("审业" -> 专利局审业部)
-        found = _unique({name for s, name in spellings.items() if key in s})
+        found = None if self.places else _unique({n for s, n in spellings.items() if key in s})
         if found is not None:
             return self._checked(found, text)
         # the input contains a name ("国家知识产权局商标局" -> 商标局); longest wins
-        contained = [(len(s), name) for s, name in spellings.items() if len(s) >= 2 and s in key]
+        contained = [
+            (len(s), name)
+            for s, name in spellings.items()
+            if len(s) >= 2
+            and s in key
+            and (not self.places or (key.startswith(s) and _office_of_place(key[len(s) :])))
+        ]
         if contained:
             best = max(contained)[0]
             found = _unique({name for n, name in contained if n == best})
             if found is not None:
                 return self._checked(found, text)
+        if self.places:  # 吉林市, 海南藏族自治州: a smaller place, not the province in its name
+            inside = sorted({n for s, n in spellings.items() if len(s) >= 2 and s in key})
+            if inside:
+                hint = (
+                    f"这是比{self.kind}更小的地方或别处的机构，不是{'、'.join(inside)}；{self.hint}"
+                )
+                raise UnknownName(self.kind, text, [], hint=hint)
         raise self._unknown(text, key, spellings)
 
     def _checked(self, found: str | list[str], text: str) -> str:
@@ -78,6 +102,30 @@ class Registry:
             if name not in candidates:
                 candidates.append(name)
         return UnknownName(self.kind, text, candidates[:3], hint=self.hint)
+
+
+#: What follows a place's name when the text names that place's office.
+_OFFICE_ENDINGS = (
+    "局",
+    "厅",
+    "委",
+    "委员会",
+    "办",
+    "办公室",
+    "中心",
+    "政府",
+    "处",
+    "科",
+    "院",
+    "所",
+)
+#: What begins or ends the name of a smaller place (吉林市, 海南藏族自治州).
+_PLACE_MARKS = ("市", "州", "县", "区", "盟", "旗", "镇", "乡", "村", "岛")
+
+
+def _office_of_place(rest: str) -> bool:
+    """ "省知识产权局" after 浙江 names its office; "藏族自治州" after 海南 a smaller place."""
+    return rest.endswith(_OFFICE_ENDINGS) and not rest.startswith(_PLACE_MARKS)
 
 
 def _unique(names: set[str]) -> str | list[str] | None:
@@ -159,6 +207,7 @@ PROVINCE_REGISTRY = Registry(
     "省份",
     ((p.name, (*p.aliases, *_EXTRA_PROVINCE_ALIASES.get(p.name, ()))) for p in PROVINCES),
     hint="请写省级单位的名称，如 浙江、浙江省、浙、zhejiang 或 新疆生产建设兵团",
+    places=True,
 )
 
 

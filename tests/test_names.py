@@ -93,9 +93,8 @@ def test_unknown_and_ambiguous_provinces() -> None:
     with pytest.raises(UnknownName) as info:
         resolve_province("浙将")
     assert "浙江省" in info.value.candidates
-    with pytest.raises(UnknownName) as info:
+    with pytest.raises(UnknownName) as info:  # a part of a place's name is no place
         resolve_province("shan")
-    assert info.value.ambiguous
-    assert {"山西省", "山东省", "上海市"} == set(info.value.candidates)
+    assert not info.value.ambiguous and "山西省" in info.value.candidates
     with pytest.raises(UnknownName, match="未知的省份“台湾”"):
         resolve_province("台湾")
