@@ -7,6 +7,7 @@ line on stderr and an exit code; never a traceback.
 from __future__ import annotations
 
 import contextlib
+import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -158,14 +159,10 @@ DeptOpt = Annotated[str | None, typer.Option("--dept", "-d", help="牵头部门�
 CategoryOpt = Annotated[
     str | None, typer.Option("--category", "-c", help="类别：1–7、一–七或类别名称。")
 ]
-StatusOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--status",
-        "-s",
-        help="状态：todo、in_progress、done、blocked（或 未开始、进行中、已完成、受阻）。",
-    ),
-]
+STATUS_HELP = (
+    "未开始、进行中、已完成、受阻、不涉及（或 todo、in_progress、done、blocked、not_applicable）。"
+)
+StatusOpt = Annotated[str | None, typer.Option("--status", "-s", help="状态：" + STATUS_HELP)]
 DeadlineOpt = Annotated[
     str | None,
     typer.Option(
@@ -181,6 +178,28 @@ ProvinceFilterOpt = Annotated[
         "--province", "-p", help="只列出对该省份有要求的任务；--status 按该省份的进度筛选。"
     ),
 ]
+DeptsOpt = Annotated[
+    list[str] | None,
+    typer.Option("--dept", "-d", help="国家知识产权局的部门，可写多次；默认为任务的全部执行部门。"),
+]
+
+
+def _acting(tl: Any, province: str | None, depts: list[str] | None) -> tuple[str | None, list[str]]:
+    """The unit a command acts for: the options, else the default unit (ipq config)."""
+    if province or depts:
+        return province, list(depts or [])
+    from . import config
+    from .ledger import resolve_unit
+    from .names import PROVINCE_NAMES
+
+    default = config.default_unit()
+    if default is None:
+        return None, []
+    name = resolve_unit(tl, default.value)
+    print(f"（以 {name} 的身份：默认单位，来自{default.origin}）", file=sys.stderr)
+    return (name, []) if name in PROVINCE_NAMES else (None, [name])
+
+
 OverdueOpt = Annotated[
     bool, typer.Option("--overdue", help="只列出逾期（已过完成时间且未完成）的任务。")
 ]
@@ -199,40 +218,57 @@ def list_tasks(
     json_: JsonOpt = False,
     file: FileOpt = None,
 ) -> None:
-    """列出任务，可按部门、类别、状态、完成时间、省份和文字筛选。"""
+    """列出任务，可按部门、类别、状态、完成时间、省份和文字筛选。
+
+    --dept 时状态是该部门自己的部分；--province 时是该省份各条举措的进度；
+    都不写时按默认单位（ipq config），没有默认单位则是国家知识产权局的汇总状态。
+    """
     from . import render
     from .names import resolve_province
     from .query import TaskQuery, select_tasks
 
     day = _as_of(as_of)
     tl = _load(file)
+    province, depts = _acting(tl, province, [dept] if dept else None)
+    dept = depts[0] if depts else None
     query = TaskQuery(dept, category, status, deadline, grep, province, overdue, day)
     tasks = select_tasks(tl, query)
+    unit = resolve_province(province) if province else None
     if json_:
-        render.emit_json([render.task_json(tl, t, day) for t in tasks])
+        render.emit_json([render.task_json(tl, t, day, unit) for t in tasks])
+    elif unit:
+        render.print_tasks(tl, tasks, day, unit)
     else:
-        render.print_tasks(tl, tasks, day, resolve_province(province) if province else None)
+        name = tl.department_registry().resolve(dept) if dept else None
+        render.print_tasks(tl, tasks, day, name, dept=True)
 
 
 @app.command("show")
 def show(
-    task: Annotated[str, typer.Argument(help="任务编号（1–18）。", show_default=False)],
+    task: Annotated[
+        str, typer.Argument(help="任务编号（1–18，或 8.2 这样的举措编号）。", show_default=False)
+    ],
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
     file: FileOpt = None,
 ) -> None:
     """显示一项任务的全部内容。
 
-    落实举措全文（国家和地方）、执行部门、完成时间、状态、备注和省份进度。
+    落实举措全文（国家和地方）、执行部门、完成时间、各部门的状态和备注、各省份的进度。
     """
     from . import render
-    from .query import find_task
+    from .query import find_number
 
     day = _as_of(as_of)
     tl = _load(file)
-    t = find_task(tl, task)
+    t, _ = find_number(tl, task)
     if json_:
-        render.emit_json(render.task_json(tl, t, day))
+        render.emit_json(
+            {
+                **render.task_json(tl, t, day),
+                "provinces_progress": render.provinces_progress_json(tl, t, day),
+            }
+        )
     else:
         render.print_task(tl, t, day)
 
@@ -294,8 +330,11 @@ def validate(
 @app.command("obligations")
 def obligations(
     province: Annotated[
-        str, typer.Option("--province", "-p", help="省份，如 浙江、浙江省、浙、zhejiang。")
-    ],
+        str | None,
+        typer.Option(
+            "--province", "-p", help="省份，如 浙江、浙江省、浙、zhejiang；默认为默认单位。"
+        ),
+    ] = None,
     level: Annotated[
         str | None,
         typer.Option(
@@ -311,6 +350,14 @@ def obligations(
 
     day = _as_of(as_of)
     tl = _load(file)
+    province, depts = _acting(tl, province, None)
+    if province is None:
+        held = (
+            f"（默认单位是部门：{depts[0]}）"
+            if depts
+            else "（或用 ipq config set unit 浙江 设定默认单位）"
+        )
+        raise UserError(f"请用 --province 指定省份{held}")
     result = query.obligations(tl, province, level)
     if json_:
         render.emit_json(render.obligations_json(result, day))
@@ -326,7 +373,7 @@ def provinces(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = Non
     """
     from . import render
     from .names import PROVINCES
-    from .query import province_tally, provinces_overview
+    from .query import province_tally, province_tasks, provinces_overview
 
     day = _as_of(as_of)
     tl = _load(file)
@@ -343,9 +390,13 @@ def provinces(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = Non
                     "pinyin": info[name].pinyin,
                     "english": info[name].english,
                     "counts": counts,
-                    "tasks": tallies[name].total,
+                    "tasks": len(province_tasks(tl, name)),
                     "done": tallies[name].done,
                     "overdue": tallies[name].overdue,
+                    "duties": tallies[name].total,
+                    "binding": tallies[name].binding,
+                    "to_confirm": tallies[name].to_confirm,
+                    "not_applicable": tallies[name].not_applicable,
                 }
                 for name, counts in rows
             ]
@@ -405,6 +456,28 @@ def groups_remove(
     _change(_group_file(ctx, file), lambda tl: group_remove(tl, group, provinces))
 
 
+@groups_app.command("exclude")
+def groups_exclude(
+    ctx: typer.Context,
+    group: Annotated[str, typer.Argument(help="省份组。", show_default=False)],
+    provinces: Annotated[list[str], typer.Argument(help="一个或多个省份。", show_default=False)],
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--source", help="依据（如该省份的声明、文件），建议填写。", show_default=False
+        ),
+    ] = None,
+    file: FileOpt = None,
+) -> None:
+    """声明省份不属于一个省份组（记入变更记录，可撤销）。
+
+    名单不完整的组里，未列出的省份涉及则必做；声明不属于之后，改为选做（或与该省份无关）。
+    """
+    from .ledger import group_exclude
+
+    _change(_group_file(ctx, file), lambda tl: group_exclude(tl, group, provinces, source))
+
+
 def _group_file(ctx: typer.Context, file: Path | None) -> Path | None:
     """-f before or after the subcommand; both, if they differ, is refused."""
     outer: Path | None = ctx.obj
@@ -425,42 +498,81 @@ def _change(file: Path | None, change: Any, prefix: str = "") -> None:
             f"已创建工作副本：{saved.path}（内置清单保持不变；以后的命令都使用这个副本）",
             file=sys.stderr,
         )
-    render.print_changes([prefix + describe(ch) for ch in changes], "没有变化，数据文件未修改。")
+    lines = [prefix + describe(ch, saved.ledger) for ch in changes]
+    render.print_changes(lines, "没有变化，数据文件未修改。")
+
+
+NumbersArg = Annotated[
+    list[str],
+    typer.Argument(
+        help="一个或多个任务编号；省份的某条地方举措写作 8.2（8 即该省份在任务 8 的全部举措）。",
+        show_default=False,
+    ),
+]
+ProvinceUnitOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--province", "-p", help="记录该省份的进度（默认：默认单位）。", show_default=False
+    ),
+]
 
 
 @app.command("mark")
 def mark(
-    tasks: Annotated[list[str], typer.Argument(help="一个或多个任务编号。", show_default=False)],
+    tasks: NumbersArg,
     status: Annotated[
         str,
-        typer.Option(
-            "--status",
-            "-s",
-            help="todo、in_progress、done、blocked（或 未开始、进行中、已完成、受阻）。",
-            show_default=False,
-        ),
+        typer.Option("--status", "-s", help=STATUS_HELP, show_default=False),
     ],
     note: Annotated[
-        str | None, typer.Option("--note", "-n", help="备注（替换原备注）。", show_default=False)
-    ] = None,
-    province: Annotated[
         str | None,
         typer.Option(
-            "--province",
-            "-p",
-            help="记录该省份的进度，而不是国家知识产权局的。",
-            show_default=False,
+            "--note", "-n", help="备注（替换原备注；不写则保留原备注）。", show_default=False
         ),
     ] = None,
+    clear_note: Annotated[bool, typer.Option("--clear-note", help="清除原备注。")] = False,
+    province: ProvinceUnitOpt = None,
+    dept: DeptsOpt = None,
     file: FileOpt = None,
 ) -> None:
     """记录进度：设定任务的状态。
 
-    默认设定国家知识产权局的状态；用 --province 记录某省份的进度。
+    不写 --province/--dept 时按默认单位（ipq config）；没有默认单位则设定任务全部执行部门的状态。
+    任务的国家状态是各部门状态的汇总。不涉及只能用于省份的选做和涉及则必做的举措；
+    涉及则必做的举措标为不涉及，同时记下该省份不属于相应的省份组。
     """
     from .ledger import mark as do_mark
 
-    _change(file, lambda tl: do_mark(tl, tasks, status, note, province))
+    def change(tl: Any) -> Any:
+        unit, depts = _acting(tl, province, dept)
+        return do_mark(tl, tasks, status, note, unit, departments=depts, clear_note=clear_note)
+
+    _change(file, change)
+
+
+@app.command("note")
+def note(
+    task: Annotated[
+        str, typer.Argument(help="任务编号，或 8.2 这样的举措编号。", show_default=False)
+    ],
+    text: Annotated[
+        str, typer.Argument(help='新的备注；写空字符串 "" 则清除。', show_default=False)
+    ],
+    province: ProvinceUnitOpt = None,
+    dept: DeptsOpt = None,
+    file: FileOpt = None,
+) -> None:
+    """只改备注，不改状态（记入变更记录，可撤销）。"""
+    from .ledger import mark as do_mark
+
+    def change(tl: Any) -> Any:
+        unit, depts = _acting(tl, province, dept)
+        clear = not text.strip()
+        return do_mark(
+            tl, [task], None, None if clear else text, unit, departments=depts, clear_note=clear
+        )
+
+    _change(file, change)
 
 
 @app.command("undo")
@@ -482,10 +594,13 @@ def undo(
 
 @app.command("history")
 def history(
-    task: Annotated[str | None, typer.Argument(help="只看这项任务。", show_default=False)] = None,
+    task: Annotated[
+        str | None, typer.Argument(help="只看这项任务（或 8.2 这样的举措）。", show_default=False)
+    ] = None,
     province: Annotated[
         str | None, typer.Option("--province", "-p", help="只看这个省份的变更。")
     ] = None,
+    dept: Annotated[str | None, typer.Option("--dept", "-d", help="只看这个部门的变更。")] = None,
     json_: JsonOpt = False,
     file: FileOpt = None,
 ) -> None:
@@ -493,12 +608,14 @@ def history(
     from . import render
     from .ledger import history as changes_of
 
+    if province and dept:
+        raise UserError("--province 与 --dept 只能选一个")
     tl = _load(file)
-    changes = changes_of(tl, task, province)
+    changes = changes_of(tl, task, province or dept)
     if json_:
         render.emit_json([render.change_json(ch) for ch in changes])
     else:
-        render.print_history(changes)
+        render.print_history(changes, tl)
 
 
 @app.command("summary")
@@ -515,14 +632,97 @@ def summary(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None)
         render.print_summary(result)
 
 
+@app.command("board")
+def board(
+    level: Annotated[
+        str | None,
+        typer.Option(
+            "--level", "-l", help="只看 must（必做）、optional（选做）或 if_member（涉及则必做）。"
+        ),
+    ] = None,
+    as_of: AsOfOpt = None,
+    json_: JsonOpt = False,
+    file: FileOpt = None,
+) -> None:
+    """各省份 × 各条地方落实举措的进度一览，带行列合计。
+
+    每格一个符号：✓ 已完成、◐ 进行中、○ 未开始、✗ 受阻、－ 不涉及，! 逾期，? 待确认；
+    80 列以下用省份简称。
+    """
+    from . import render
+    from .query import board as make_board
+
+    day = _as_of(as_of)
+    result = make_board(_load(file), day, level)
+    if json_:
+        render.emit_json(render.board_json(result))
+    else:
+        render.print_board(result)
+
+
 @app.command("where")
 def where(file: FileOpt = None) -> None:
-    """显示正在使用的数据文件（路径在标准输出，说明在标准错误）。"""
+    """显示正在使用的数据文件和默认单位。
+
+    路径在标准输出，说明在标准错误。
+    """
+    from . import config
     from .store import locate
 
     location = locate(file)
     print(location.path)
     print(location.describe(), file=sys.stderr)
+    unit = config.default_unit()
+    if unit is None:
+        print("默认单位：未设定（可用 ipq config set unit 浙江 设定）", file=sys.stderr)
+    else:
+        print(f"默认单位：{unit.value}（来自{unit.origin}）", file=sys.stderr)
+
+
+config_app = typer.Typer(cls=IpqGroup, help="设置：默认单位等。", invoke_without_command=True)
+app.add_typer(config_app, name="config")
+
+
+@config_app.callback()
+def config_list(ctx: typer.Context) -> None:
+    """列出设置及其来源（配置文件在用户配置目录）。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from . import config
+
+    values = config.read()
+    print(f"配置文件：{config.path()}")
+    for key, meaning in config.KEYS.items():
+        print(f"{key} = {values.get(key, '（未设定）')}    # {meaning}")
+    unit = config.default_unit()
+    if unit is not None and unit.value != values.get("unit"):
+        print(f"（环境变量 {config.ENV_UNIT}={unit.value} 优先于配置文件）")
+
+
+@config_app.command("set")
+def config_set(
+    key: Annotated[str, typer.Argument(help="设置名：unit。", show_default=False)],
+    value: Annotated[str, typer.Argument(help="值，如 浙江、商标局。", show_default=False)],
+    file: FileOpt = None,
+) -> None:
+    """设定一项设置，如 ipq config set unit 浙江。"""
+    from . import config
+    from .ledger import resolve_unit
+
+    if key == "unit":
+        value = resolve_unit(_load(file), value)  # stored by its full name
+    path = config.set_value(key, value)
+    print(f"已设定 {key} = {value}（{path}）")
+
+
+@config_app.command("unset")
+def config_unset(
+    key: Annotated[str, typer.Argument(help="设置名：unit。", show_default=False)],
+) -> None:
+    """取消一项设置。"""
+    from . import config
+
+    print(f"已取消 {key}" if config.unset(key) else f"{key} 本来就没有设定")
 
 
 @app.command("init")
@@ -585,12 +785,18 @@ def export(
         ),
     ] = None,
     overdue: OverdueOpt = False,
+    board: Annotated[
+        bool,
+        typer.Option(
+            "--board", help="导出各省份 × 各条举措的进度一览（xlsx 按状态着色，或 json）。"
+        ),
+    ] = False,
     as_of: AsOfOpt = None,
     file: FileOpt = None,
 ) -> None:
     """导出台账：xlsx、csv、md、json 或 html。
 
-    筛选条件与 ipq list 相同；--province 导出该省份的台账。
+    筛选条件与 ipq list 相同；--province 导出该省份的台账；--board 导出进度一览。
     """
     from dataclasses import replace
 
@@ -602,6 +808,21 @@ def export(
     ex.check_output(kind, output, force)
     day = _as_of(as_of)
     tl = _load(file)
+    if board:
+        from .query import board as make_board
+
+        if kind not in ("xlsx", "json"):
+            raise UserError("--board 只能导出为 xlsx 或 json")
+        result = make_board(tl, day, level)
+        data = (
+            ex.board_xlsx(result)
+            if kind == "xlsx"
+            else (
+                json.dumps(render.board_json(result), ensure_ascii=False, indent=2) + "\n"
+            ).encode()
+        )
+        _write_output(output, data, f"已导出 {len(result.rows)} 个省份的进度一览")
+        return
     tasks = select_tasks(
         tl, TaskQuery(dept, category, status, deadline, grep, province, overdue, day)
     )
@@ -612,11 +833,12 @@ def export(
         report = ex.obligation_report(tl, obs, day, render.obligations_json(obs, day))
     else:
         if level:
-            from .errors import UserError
-
-            raise UserError("--level 只能与 --province 一起使用")
+            raise UserError("--level 只能与 --province 或 --board 一起使用")
         report = ex.task_report(tl, tasks, day, [render.task_json(tl, t, day) for t in tasks])
-    content = ex.render(report, kind)
+    _write_output(output, ex.render(report, kind), f"已导出 {len(report.rows)} 行")
+
+
+def _write_output(output: Path | None, content: bytes, done: str) -> None:
     if output is None:
         sys.stdout.flush()
         sys.stdout.buffer.write(content)
@@ -625,7 +847,7 @@ def export(
     from .store import resolved, write_atomic
 
     write_atomic(resolved(output), content)
-    print(f"已导出 {len(report.rows)} 行到 {output}", file=sys.stderr)
+    print(f"{done}到 {output}", file=sys.stderr)
 
 
 def main() -> None:

@@ -18,8 +18,17 @@ from typing import Any
 
 from .errors import UserError
 from .models import STATUS_LABELS, Deadline, Progress, Task, TaskList
-from .query import LEVEL_LABELS, Obligations, is_overdue
-from .render import status_text
+from .query import (
+    LEVEL_LABELS,
+    Board,
+    Obligations,
+    Tally,
+    duty_tally,
+    national_overdue,
+    national_status,
+    national_tally,
+)
+from .render import departments_progress, status_text
 from .util import formula_like, visible
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "json", "html")
@@ -54,6 +63,7 @@ class Report:
     statuses: list[str]  # one per row, for the summary
     overdue: list[bool]
     json: Any
+    tally: Tally  # counted as ipq summary counts: the same figures for the same day
 
 
 def choose_format(fmt: str | None, output: Path | None) -> str:
@@ -77,9 +87,31 @@ _PROGRESS_COLUMNS = [
 ]
 
 
-def _progress_cells(deadline: Deadline, progress: Progress, as_of: date) -> list[str]:
-    status = status_text(progress, deadline.due, as_of, overdue="（逾期）")
+def _progress_cells(
+    deadline: Deadline, progress: Progress, as_of: date, level: str | None = "must"
+) -> list[str]:
+    status = status_text(progress.status, deadline, as_of, level, overdue="（逾期）")
     return [deadline.text, status, progress.note or "", progress.updated or ""]
+
+
+def _national_cells(t: Task, as_of: date) -> list[str]:
+    """The roll-up, and each department's part where a task has several."""
+    status = STATUS_LABELS[national_status(t)] + ("（逾期）" if national_overdue(t, as_of) else "")
+    parts = departments_progress(t)
+    if len(parts) == 1:
+        return _progress_cells(t.deadline, parts[0], as_of)
+    lines = [status] + [
+        f"{d}：{status_text(p.status, t.deadline, as_of, overdue='（逾期）')}"
+        for d, p in zip(t.departments, parts, strict=True)
+    ]
+    said = {p.note for p in parts}
+    notes = (
+        [n for n in said if n]  # every department says the same (or nothing)
+        if len(said) == 1
+        else [f"{d}：{p.note}" for d, p in zip(t.departments, parts, strict=True) if p.note]
+    )
+    updated = max((p.updated for p in parts if p.updated), default="")
+    return [t.deadline.text, "\n".join(lines), "\n".join(notes), updated]
 
 
 def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[Any]) -> Report:
@@ -105,7 +137,7 @@ def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[An
                 t.title,
                 measures,
                 units,
-                *_progress_cells(t.deadline, t.progress, as_of),
+                *_national_cells(t, as_of),
             ]
         )
     return Report(
@@ -114,9 +146,10 @@ def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[An
         as_of,
         columns,
         rows,
-        [t.progress.status for t in tasks],
-        [is_overdue(t.deadline.due, t.progress.status, as_of) for t in tasks],
+        [national_status(t) for t in tasks],
+        [national_overdue(t, as_of) for t in tasks],
         json_rows,
+        national_tally(tl.meta.issuer, tasks, as_of),
     )
 
 
@@ -139,7 +172,7 @@ def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any
                 LEVEL_LABELS[o.level],
                 o.duty.rule.text,
                 o.duty.measures,
-                *_progress_cells(t.deadline, o.progress, as_of),
+                *_progress_cells(t.deadline, o.progress, as_of, o.level),
             ]
         )
     return Report(
@@ -149,15 +182,23 @@ def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any
         columns,
         rows,
         [o.progress.status for o in obs.items],
-        [is_overdue(o.task.deadline.due, o.progress.status, as_of) for o in obs.items],
+        [o.overdue(as_of) for o in obs.items],
         json_obj,
+        duty_tally(obs.province, obs.items, as_of),
     )
 
 
 def progress_line(report: Report) -> str:
     counts = {s: report.statuses.count(s) for s in STATUS_LABELS}
-    parts = "，".join(f"{STATUS_LABELS[s]} {n}" for s, n in counts.items())
-    return f"共 {len(report.rows)} 项：{parts}；逾期 {sum(report.overdue)} 项（截至 {report.as_of.isoformat()}）"
+    parts = "，".join(
+        f"{STATUS_LABELS[s]} {n}" for s, n in counts.items() if n or s != "not_applicable"
+    )
+    t = report.tally
+    confirm = f"，待确认 {t.to_confirm} 项" if t.to_confirm else ""
+    return (
+        f"共 {len(report.rows)} 项：{parts}；应做 {t.binding} 项，已完成 {t.done} 项，"
+        f"逾期 {t.overdue} 项{confirm}（截至 {report.as_of.isoformat()}）"
+    )
 
 
 # -- writers ----------------------------------------------------------------
@@ -370,3 +411,67 @@ def check_output(fmt: str, output: Path | None, force: bool) -> None:
         raise UserError(f"{output} 已存在；要覆盖请加 --force")
     if not output.parent.exists():
         raise UserError(f"目录 {output.parent} 不存在")
+
+
+#: Cell colours of the board export, by status (light, so the text stays readable in print).
+BOARD_FILLS = {
+    "done": "C6EFCE",
+    "in_progress": "FFEB9C",
+    "todo": "FFFFFF",
+    "blocked": "F4B6B6",
+    "not_applicable": "D9D9D9",
+}
+TO_CONFIRM_FILL = "DDEBF7"
+OVERDUE_FONT = "C00000"
+
+
+def board_xlsx(b: Board) -> bytes:
+    """Provinces × duties, a cell per duty with its status in words, coloured by status."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    wb = Workbook()
+    ws = wb.active
+    assert isinstance(ws, Worksheet)
+    ws.title = "进度一览"
+    ws["A1"] = f"各省份的地方落实举措进度一览（截至 {b.as_of.isoformat()}）"
+    ws["A1"].font = Font(bold=True, size=14)
+    heads = ["省份", *b.duties, "完成", "应做", "逾期", "待确认"]
+    for i, head in enumerate(heads, start=1):
+        top = ws.cell(row=3, column=i, value=head)
+        top.font = Font(bold=True)
+        top.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[get_column_letter(i)].width = 18 if i == 1 else 9
+    fills = {k: PatternFill("solid", fgColor=v) for k, v in BOARD_FILLS.items()}
+    confirm = PatternFill("solid", fgColor=TO_CONFIRM_FILL)
+    late = Font(color=OVERDUE_FONT, bold=True)
+    center = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    for r, row in enumerate(b.rows, start=4):
+        ws.cell(row=r, column=1, value=row.province)
+        for c, state in enumerate(row.cells.values(), start=2):
+            if state is None:
+                continue
+            cell = ws.cell(row=r, column=c)
+            if state.to_confirm:
+                cell.value, cell.fill = "待确认", confirm
+            else:
+                text = STATUS_LABELS[state.progress.status]
+                cell.value = text + ("（选做）" if state.level == "optional" else "")
+                cell.fill = fills[state.progress.status]
+            if state.overdue(b.as_of):
+                cell.value = f"{cell.value}（逾期）"
+                cell.font = late
+            cell.alignment = center
+        t = row.tally
+        for c, value in enumerate(
+            (t.done, t.binding, t.overdue, t.to_confirm), start=len(b.duties) + 2
+        ):
+            ws.cell(row=r, column=c, value=value)
+    ws.freeze_panes = "B4"
+    ws.page_setup.orientation = "landscape"
+    ws.print_title_rows = "3:3"
+    buffer = io.BytesIO()
+    wb.save(buffer)
+    return buffer.getvalue()

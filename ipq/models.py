@@ -16,19 +16,20 @@ from typing import Annotated, Any, Literal
 
 from .names import PROVINCE_NAMES, Registry
 
-Status = Literal["todo", "in_progress", "done", "blocked"]
-STATUSES: tuple[str, ...] = ("todo", "in_progress", "done", "blocked")
+Status = Literal["todo", "in_progress", "done", "blocked", "not_applicable"]
+STATUSES: tuple[str, ...] = ("todo", "in_progress", "done", "blocked", "not_applicable")
 STATUS_LABELS: dict[str, str] = {
     "todo": "未开始",
     "in_progress": "进行中",
     "done": "已完成",
     "blocked": "受阻",
+    "not_applicable": "不涉及",
 }
 Binds = Literal["all", "group_only", "group_others_optional"]
 DeadlineKind = Literal["milestone", "completion"]
-ChangeAction = Literal["mark", "group_add", "group_remove"]
+ChangeAction = Literal["mark", "group_add", "group_remove", "group_exclude"]
 
-#: The unit that marks the national (CNIPA) status of a task.
+#: CNIPA as a whole: a task's national status is the roll-up of its departments'.
 NATIONAL = "国家知识产权局"
 
 
@@ -90,15 +91,29 @@ class Member:
 
 @dataclass(slots=True, kw_only=True)
 class Group:
+    """A named group of provinces. Membership is three-valued per province:
+    a member (listed, with a source), not a member (listed in ``non_members``,
+    with a source, e.g. the province's own declaration), or unknown. A complete
+    group answers "not a member" for everyone it does not list."""
+
     name: Str
     description: Str
     complete: Bool
     members: list[Member] = field(default_factory=list)
+    non_members: list[Member] = field(default_factory=list)
     aliases: list[Str] = field(default_factory=list)
     __pydantic_config__ = _CONFIG
 
     def member_names(self) -> list[str]:
         return [m.province for m in self.members]
+
+    def membership(self, province: str) -> bool | None:
+        """True (member), False (not a member), None (unknown)."""
+        if any(m.province == province for m in self.members):
+            return True
+        if self.complete or any(m.province == province for m in self.non_members):
+            return False
+        return None
 
 
 @dataclass(slots=True, kw_only=True)
@@ -137,8 +152,16 @@ class Progress:
 
 
 @dataclass(slots=True, kw_only=True)
-class TaskProgress(Progress):
-    provinces: dict[Str, Progress] = field(default_factory=dict)
+class TaskProgress:
+    """Progress per unit that owes part of the task.
+
+    ``departments``: each CNIPA department of the task, by name. ``provinces``:
+    each province, by name, then by the number of the local duty (1-based).
+    A unit with nothing recorded is at ``todo``.
+    """
+
+    departments: dict[Str, Progress] = field(default_factory=dict)
+    provinces: dict[Str, dict[Int, Progress]] = field(default_factory=dict)
     __pydantic_config__ = _CONFIG
 
 
@@ -154,19 +177,29 @@ class Task:
     progress: TaskProgress = field(default_factory=TaskProgress)
     __pydantic_config__ = _CONFIG
 
-    def province_progress(self, province: str) -> Progress:
-        return self.progress.provinces.get(province) or Progress()
+    def department_progress(self, department: str) -> Progress:
+        return self.progress.departments.get(department) or Progress()
+
+    def duty_progress(self, province: str, duty: int) -> Progress:
+        return self.progress.provinces.get(province, {}).get(duty) or Progress()
 
 
 @dataclass(slots=True, kw_only=True)
 class Change:
-    """One recorded change; the changes of one command share ``seq``."""
+    """One recorded change; the changes of one command share ``seq``.
+
+    A mark names its task and unit: a department, or a province and its duty.
+    A group change names its group and province (``unit``); ``member`` is the
+    record it added (add, exclude) or removed (remove), ``replaced`` the record
+    an add or exclude took from the other list.
+    """
 
     seq: Int
     at: Str
     action: ChangeAction = "mark"
     task: Int | None = None
     unit: Str = NATIONAL
+    duty: Int | None = None
     group: Str | None = None
     old: Status | None = None
     new: Status | None = None
@@ -174,6 +207,7 @@ class Change:
     before: Progress | None = None
     member: Member | None = None
     index: Int | None = None
+    replaced: Member | None = None
     __pydantic_config__ = _CONFIG
 
 
@@ -271,11 +305,15 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
 
     for gi, g in enumerate(tl.groups):
         seen: set[str] = set()
-        for mi, m in enumerate(g.members):
-            check_name(provinces, ("groups", gi, "members", mi, "province"), m.province)
-            if m.province in seen:
-                add(("groups", gi, "members", mi, "province"), f"“{m.province}”重复列出")
-            seen.add(m.province)
+        for key, listed in (("members", g.members), ("non_members", g.non_members)):
+            for mi, m in enumerate(listed):
+                at_ = ("groups", gi, key, mi, "province")
+                check_name(provinces, at_, m.province)
+                if m.province in seen:
+                    add(at_, f"“{m.province}”重复列出（一个省份只能是成员或非成员之一）")
+                seen.add(m.province)
+        if g.complete and g.non_members:
+            add(("groups", gi, "non_members"), "名单完整的组不需要列出非成员")
 
     groups = Registry("省份组", ((n, ()) for n in group_names))
     for ti, t in enumerate(tl.tasks):
@@ -297,13 +335,22 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
             elif rule.group is not None:
                 check_name(groups, (*at, "group"), rule.group)
         p = t.progress
-        check_time(("tasks", ti, "progress", "updated"), p.updated)
-        for name, pp in p.provinces.items():
+        for name, dp in p.departments.items():
+            loc = ("tasks", ti, "progress", "departments", name)
+            if name not in t.departments:
+                add(loc, f"“{name}”不是任务 {t.id} 的执行部门（{'、'.join(t.departments)}）")
+            elif dp.status == "not_applicable":
+                add((*loc, "status"), "国家知识产权局各部门的任务都须完成，不能为不涉及")
+            check_time((*loc, "updated"), dp.updated)
+        for name, duties in p.provinces.items():
             loc = ("tasks", ti, "progress", "provinces", name)
             check_name(provinces, loc, name)
             if name in provinces.names and not t.duties:
                 add(loc, f"任务 {t.id} 对省份没有要求，不应有省份进度")
-            check_time((*loc, "updated"), pp.updated)
+            for number, pp in duties.items():
+                if not 1 <= number <= len(t.duties):
+                    add((*loc, number), f"任务 {t.id} 没有第 {number} 条地方落实举措")
+                check_time((*loc, number, "updated"), pp.updated)
 
     last = 0
     for hi, ch in enumerate(tl.history):
@@ -320,14 +367,20 @@ def _undo_problems(tl: TaskList, ch: Change, group_names: list[str]) -> list[tup
     """What in a history entry would keep ``ipq undo`` from applying it."""
     out: list[tuple[Loc, str]] = []
     if ch.action == "mark":
+        task = tl.task(ch.task) if ch.task is not None else None
         if ch.task is None:
             out.append((("task",), "缺少必填字段（进度变更须写明任务编号）"))
-        elif tl.task(ch.task) is None:
+        elif task is None:
             out.append((("task",), f"不存在的任务编号 {ch.task}"))
         if ch.new is None:
             out.append((("new",), "缺少必填字段（进度变更须写明新状态）"))
-        if ch.unit != NATIONAL and ch.unit not in PROVINCE_NAMES:
-            out.append((("unit",), f"未知的单位“{ch.unit}”（应为{NATIONAL}或省份全称）"))
+        if ch.unit in PROVINCE_NAMES:
+            if ch.duty is None:
+                out.append((("duty",), "缺少必填字段（省份的进度变更须写明第几条地方落实举措）"))
+            elif task is not None and not 1 <= ch.duty <= len(task.duties):
+                out.append((("duty",), f"任务 {ch.task} 没有第 {ch.duty} 条地方落实举措"))
+        elif task is not None and ch.unit not in task.departments:
+            out.append((("unit",), f"“{ch.unit}”不是任务 {ch.task} 的执行部门，也不是省份"))
         return out
     if ch.task is not None and tl.task(ch.task) is None:
         out.append((("task",), f"不存在的任务编号 {ch.task}"))

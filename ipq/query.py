@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Literal
 
 from .errors import UserError
-from .models import STATUS_LABELS, STATUSES, Duty, Progress, Task, TaskList
+from .models import STATUS_LABELS, STATUSES, Deadline, Duty, Progress, Task, TaskList
 from .names import PROVINCE_NAMES, Registry, resolve_province
 
 Level = Literal["must", "optional", "if_member"]
@@ -17,8 +17,18 @@ LEVEL_LABELS: dict[str, str] = {"must": "必做", "optional": "选做", "if_memb
 
 STATUS_REGISTRY = Registry(
     "状态",
-    ((s, (STATUS_LABELS[s], s.replace("_", "-"))) for s in STATUSES),
-    hint="可用：todo、in_progress、done、blocked，或 未开始、进行中、已完成、受阻",
+    (
+        (
+            s,
+            (
+                STATUS_LABELS[s],
+                s.replace("_", "-"),
+                *(("不适用", "n/a") if s == "not_applicable" else ()),
+            ),
+        )
+        for s in STATUSES
+    ),
+    hint="可用：未开始、进行中、已完成、受阻、不涉及（或 todo、in_progress、done、blocked、not_applicable）",
 )
 LEVEL_REGISTRY = Registry(
     "要求",
@@ -55,20 +65,91 @@ def parse_date(text: str) -> date:
 
 def find_task(tl: TaskList, text: str) -> Task:
     """A task by its number as typed ("12", " 12 ", "12."), or a UserError."""
+    task, duty = find_number(tl, text)
+    if duty is not None:
+        raise UserError(f"“{text.strip()}”是地方落实举措的编号，这里请写任务编号 {task.id}")
+    return task
+
+
+def find_number(tl: TaskList, text: str) -> tuple[Task, int | None]:
+    """A task, or one of its local duties, by the number tables show: "8", "8.2".
+
+    "5.1" is accepted for the only duty of task 5, which tables show as "5".
+    """
     cleaned = text.strip().rstrip(".、")
-    span = f"本清单任务编号为 1–{len(tl.tasks)}"
-    if not cleaned.isascii() or not cleaned.isdigit():
+    span = f"本清单任务编号为 1–{len(tl.tasks)}；地方落实举措如 8.1、8.2"
+    head, dot, tail = cleaned.partition(".")
+    parts = [head, tail] if dot else [head]
+    if not all(p.isascii() and p.isdigit() for p in parts):
         raise UserError(f"任务编号“{text}”无效：请写阿拉伯数字（{span}）")
-    if len(cleaned.lstrip("0")) > 9:
-        raise UserError(f"任务编号过大（{len(cleaned)} 位数字；{span}）")
-    t = tl.task(int(cleaned))
-    if t is None:
-        raise UserError(f"没有编号为 {int(cleaned)} 的任务（{span}）")
-    return t
+    if any(len(p.lstrip("0")) > 9 for p in parts):
+        raise UserError(f"任务编号过大（{len(cleaned)} 位；{span}）")
+    task = tl.task(int(head))
+    if task is None:
+        raise UserError(f"没有编号为 {int(head)} 的任务（{span}）")
+    if not dot:
+        return task, None
+    duty = int(tail)
+    if not 1 <= duty <= len(task.duties):
+        have = "没有地方落实举措" if not task.duties else f"只有 {len(task.duties)} 条地方落实举措"
+        raise UserError(f"任务 {task.id} {have}，没有 {task.id}.{duty}")
+    return task, duty
 
 
-def is_overdue(due: date, status: str, as_of: date) -> bool:
-    return status != "done" and due < as_of
+def duty_label(task: Task, duty: int) -> str:
+    """How tables number a duty: "5", or "8.2" for the second duty of task 8."""
+    return str(task.id) if len(task.duties) == 1 else f"{task.id}.{duty}"
+
+
+# -- statuses and deadlines ---------------------------------------------------
+
+
+def rollup(statuses: Iterable[str]) -> str:
+    """One status for several parts: all done -> done; any blocked -> blocked;
+    all todo -> todo; otherwise in_progress. Parts that do not apply are left
+    out (all of them not applying -> not_applicable)."""
+    given = list(statuses)
+    counted = [s for s in given if s != "not_applicable"]
+    if not counted:
+        return "not_applicable" if given else "todo"
+    if all(s == "done" for s in counted):
+        return "done"
+    if "blocked" in counted:
+        return "blocked"
+    if all(s == "todo" for s in counted):
+        return "todo"
+    return "in_progress"
+
+
+def binds(level: str | None, status: str) -> bool:
+    """A must duty binds; an optional or if_member one once it is taken up."""
+    return level == "must" or (level is not None and status not in ("todo", "not_applicable"))
+
+
+def to_confirm(level: str | None, status: str) -> bool:
+    """An if_member duty nobody has answered yet: 待确认, never overdue."""
+    return level == "if_member" and status == "todo"
+
+
+def deadline_met(deadline: Deadline, status: str) -> bool:
+    """年底前完成 is met by done; 年内有阶段性成果 by a stage result too (in_progress)."""
+    return status == "done" or (deadline.kind == "milestone" and status == "in_progress")
+
+
+def is_overdue(deadline: Deadline, status: str, as_of: date, level: str | None = "must") -> bool:
+    """Past its deadline, unmet, and binding (only duties that bind are ever overdue)."""
+    return deadline.due < as_of and binds(level, status) and not deadline_met(deadline, status)
+
+
+def national_status(t: Task) -> str:
+    return rollup(t.department_progress(d).status for d in t.departments)
+
+
+def national_overdue(t: Task, as_of: date) -> bool:
+    """Any department's part of the task overdue."""
+    return any(
+        is_overdue(t.deadline, t.department_progress(d).status, as_of) for d in t.departments
+    )
 
 
 @dataclass(frozen=True)
@@ -86,6 +167,9 @@ class TaskQuery:
 
 
 def select_tasks(tl: TaskList, q: TaskQuery) -> list[Task]:
+    """Tasks matching every filter. ``status`` and ``overdue`` look at the part of
+    the unit asked about: the department's own with ``dept``, the province's
+    duties with ``province``, otherwise the national roll-up."""
     dept = tl.department_registry().resolve(q.dept) if q.dept else None
     category = tl.category_registry().resolve(q.category) if q.category else None
     cat_number = next(c.number for c in tl.categories if c.title == category) if category else None
@@ -103,12 +187,21 @@ def select_tasks(tl: TaskList, q: TaskQuery) -> list[Task]:
             continue
         if kind and t.deadline.kind != kind:
             continue
-        if province and not any(duty_level(tl, d, province) for d in t.duties):
-            continue
-        current = t.province_progress(province).status if province else t.progress.status
+        if province:
+            states = duty_states(tl, t, province)
+            if not states:
+                continue
+            current = rollup(d.progress.status for d in states)
+            late = any(d.overdue(as_of) for d in states)
+        elif dept:
+            current = t.department_progress(dept).status
+            late = is_overdue(t.deadline, current, as_of)
+        else:
+            current = national_status(t)
+            late = national_overdue(t, as_of)
         if status and current != status:
             continue
-        if q.overdue and not is_overdue(t.deadline.due, current, as_of):
+        if q.overdue and not late:
             continue
         if needle and needle not in _haystack(t):
             continue
@@ -129,21 +222,28 @@ def departments_overview(tl: TaskList) -> list[tuple[str, list[Task]]]:
 
 
 def duty_level(tl: TaskList, duty: Duty, province: str) -> Level | None:
-    """What ``duty`` asks of ``province``: must, optional, if_member, or nothing."""
+    """What ``duty`` asks of ``province``: must, optional, if_member, or nothing.
+
+    A member of the rule's group must; a known non-member may (其他省份选做) or is
+    not concerned (the rule binds the group only); where membership is unknown,
+    the province must if it is concerned (涉及则必做).
+    """
     rule = duty.rule
     if rule.binds == "all":
         return "must"
     assert rule.group is not None
-    group = tl.group(rule.group)
-    if province in group.member_names():
+    member = tl.group(rule.group).membership(province)
+    if member:
         return "must"
-    if not group.complete:
+    if member is None:
         return "if_member"
     return "optional" if rule.binds == "group_others_optional" else None
 
 
 @dataclass(frozen=True)
-class Obligation:
+class DutyState:
+    """One local duty as it stands for one province."""
+
     task: Task
     duty_number: int  # 1-based among the task's duties
     duty: Duty
@@ -153,14 +253,38 @@ class Obligation:
     @property
     def number(self) -> str:
         """How tables number it: "5", or "8.2" for the second duty of task 8."""
-        t = self.task
-        return str(t.id) if len(t.duties) == 1 else f"{t.id}.{self.duty_number}"
+        return duty_label(self.task, self.duty_number)
+
+    def overdue(self, as_of: date) -> bool:
+        return is_overdue(self.task.deadline, self.progress.status, as_of, self.level)
+
+    @property
+    def binding(self) -> bool:
+        return binds(self.level, self.progress.status)
+
+    @property
+    def to_confirm(self) -> bool:
+        return to_confirm(self.level, self.progress.status)
+
+
+#: The name the obligations views have always used.
+Obligation = DutyState
+
+
+def duty_states(tl: TaskList, t: Task, province: str) -> list[DutyState]:
+    """The duties of ``t`` that concern ``province``, with its progress on each."""
+    out = []
+    for i, duty in enumerate(t.duties, start=1):
+        level = duty_level(tl, duty, province)
+        if level is not None:
+            out.append(DutyState(t, i, duty, level, t.duty_progress(province, i)))
+    return out
 
 
 @dataclass(frozen=True)
 class Obligations:
     province: str
-    items: list[Obligation]  # those asked for (all, or one level)
+    items: list[DutyState]  # those asked for (all, or one level)
     counts: dict[str, int]  # every level, whatever was asked for
     not_concerned: int  # duties of a complete group the province is not in
 
@@ -168,19 +292,16 @@ class Obligations:
 def obligations(tl: TaskList, province: str, level: str | None = None) -> Obligations:
     name = resolve_province(province)
     wanted = resolve_level(level) if level else None
-    items: list[Obligation] = []
+    items: list[DutyState] = []
     counts = dict.fromkeys(LEVELS, 0)
-    skipped = 0
+    total = 0
     for t in tl.tasks:
-        for i, duty in enumerate(t.duties, start=1):
-            lv = duty_level(tl, duty, name)
-            if lv is None:
-                skipped += 1
-                continue
-            counts[lv] += 1
-            if wanted is None or lv == wanted:
-                items.append(Obligation(t, i, duty, lv, t.province_progress(name)))
-    return Obligations(name, items, counts, skipped)
+        total += len(t.duties)
+        for state in duty_states(tl, t, name):
+            counts[state.level] += 1
+            if wanted is None or state.level == wanted:
+                items.append(state)
+    return Obligations(name, items, counts, total - sum(counts.values()))
 
 
 def provinces_overview(tl: TaskList) -> list[tuple[str, dict[str, int]]]:
@@ -200,35 +321,63 @@ def tasks_of_group(tl: TaskList, group: str) -> list[int]:
 
 @dataclass(frozen=True)
 class Tally:
+    """Progress of one unit (or a category), counted the same way everywhere.
+
+    For a province the items are its duties: ``total`` those that concern it,
+    ``binding`` those that bind it (must, or taken up), ``done`` and ``overdue``
+    among those, ``to_confirm`` if_member duties not yet answered,
+    ``not_applicable`` duties it declared 不涉及. For a department or category
+    the items are tasks (the department's own part; the national roll-up).
+    """
+
     name: str
     done: int
     total: int
     overdue: int
+    binding: int = 0
+    to_confirm: int = 0
+    not_applicable: int = 0
 
 
-def _tally(name: str, statuses: Sequence[tuple[str, date]], as_of: date) -> Tally:
-    done = sum(1 for s, _ in statuses if s == "done")
-    late = sum(1 for s, due in statuses if is_overdue(due, s, as_of))
-    return Tally(name, done, len(statuses), late)
+def province_tally(tl: TaskList, province: str, as_of: date) -> Tally:
+    return duty_tally(province, [s for t in tl.tasks for s in duty_states(tl, t, province)], as_of)
+
+
+def duty_tally(name: str, states: list[DutyState], as_of: date) -> Tally:
+    binding = [s for s in states if s.binding]
+    return Tally(
+        name,
+        done=sum(s.progress.status == "done" for s in binding),
+        total=len(states),
+        overdue=sum(s.overdue(as_of) for s in states),
+        binding=len(binding),
+        to_confirm=sum(s.to_confirm for s in states),
+        not_applicable=sum(s.progress.status == "not_applicable" for s in states),
+    )
 
 
 def province_tasks(tl: TaskList, province: str) -> list[Task]:
     """Tasks that place a duty (of any level) on the province."""
-    return [t for t in tl.tasks if any(duty_level(tl, d, province) for d in t.duties)]
-
-
-def province_tally(tl: TaskList, province: str, as_of: date) -> Tally:
-    statuses = [
-        (t.province_progress(province).status, t.deadline.due) for t in province_tasks(tl, province)
-    ]
-    return _tally(province, statuses, as_of)
+    return [t for t in tl.tasks if duty_states(tl, t, province)]
 
 
 def department_tally(tl: TaskList, department: str, as_of: date) -> Tally:
     statuses = [
-        (t.progress.status, t.deadline.due) for t in tl.tasks if department in t.departments
+        t.department_progress(department).status for t in tl.tasks if department in t.departments
     ]
-    return _tally(department, statuses, as_of)
+    late = sum(
+        is_overdue(t.deadline, t.department_progress(department).status, as_of)
+        for t in tl.tasks
+        if department in t.departments
+    )
+    done = statuses.count("done")
+    return Tally(department, done, len(statuses), late, binding=len(statuses))
+
+
+def national_tally(name: str, tasks: list[Task], as_of: date) -> Tally:
+    done = sum(national_status(t) == "done" for t in tasks)
+    late = sum(national_overdue(t, as_of) for t in tasks)
+    return Tally(name, done, len(tasks), late, binding=len(tasks))
 
 
 @dataclass(frozen=True)
@@ -242,16 +391,52 @@ class Summary:
 
 
 def summary(tl: TaskList, as_of: date) -> Summary:
-    statuses = {s: sum(1 for t in tl.tasks if t.progress.status == s) for s in STATUSES}
-    overdue = sum(1 for t in tl.tasks if is_overdue(t.deadline.due, t.progress.status, as_of))
+    rolled = [national_status(t) for t in tl.tasks]
+    statuses = {s: rolled.count(s) for s in STATUSES}
+    overdue = sum(national_overdue(t, as_of) for t in tl.tasks)
     categories = [
-        _tally(
-            f"{c.numeral}、{c.title}",
-            [(t.progress.status, t.deadline.due) for t in tl.tasks if t.category == c.number],
-            as_of,
+        national_tally(
+            f"{c.numeral}、{c.title}", [t for t in tl.tasks if t.category == c.number], as_of
         )
         for c in tl.categories
     ]
     departments = [department_tally(tl, d.name, as_of) for d in tl.departments]
     provinces = [province_tally(tl, p, as_of) for p in PROVINCE_NAMES]
     return Summary(as_of, statuses, overdue, categories, departments, provinces)
+
+
+# -- the board -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    province: str
+    cells: dict[str, DutyState | None]  # by duty number; None: not concerned
+    tally: Tally
+
+
+@dataclass(frozen=True)
+class Board:
+    as_of: date
+    duties: list[str]  # "2", "3", …, "8.1", "8.2", …
+    rows: list[BoardRow]
+    level: str | None
+
+
+def board(tl: TaskList, as_of: date, level: str | None = None) -> Board:
+    """Provinces × local duties: what each owes on each, and how far it is.
+
+    With ``level``, only cells at that level are shown and counted.
+    """
+    wanted = resolve_level(level) if level else None
+    labels = [duty_label(t, i) for t in tl.tasks for i in range(1, len(t.duties) + 1)]
+    rows = []
+    for province in PROVINCE_NAMES:
+        cells: dict[str, DutyState | None] = dict.fromkeys(labels)
+        for t in tl.tasks:
+            for state in duty_states(tl, t, province):
+                if wanted is None or state.level == wanted:
+                    cells[state.number] = state
+        shown = [c for c in cells.values() if c is not None]
+        rows.append(BoardRow(province, cells, duty_tally(province, shown, as_of)))
+    return Board(as_of, labels, rows, wanted)

@@ -11,8 +11,20 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from .models import STATUS_LABELS, Change, Progress, Task, TaskList
-from .query import LEVEL_LABELS, Obligation, Obligations, Summary, Tally, is_overdue
+from .models import STATUS_LABELS, Change, Deadline, Progress, Task, TaskList
+from .query import (
+    LEVEL_LABELS,
+    Board,
+    DutyState,
+    Obligations,
+    Summary,
+    Tally,
+    duty_states,
+    is_overdue,
+    national_overdue,
+    national_status,
+    to_confirm,
+)
 from .util import visible
 
 if TYPE_CHECKING:
@@ -27,18 +39,26 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
-def _progress_json(p: Progress, due: date, as_of: date | None) -> dict[str, Any]:
-    return {
-        "status": p.status,
-        "note": p.note,
-        "updated": p.updated,
-        "overdue": is_overdue(due, p.status, as_of or date.today()),
-    }
+def _latest(values: list[str | None]) -> str | None:
+    from datetime import datetime
+
+    given = [v for v in values if v]
+    return max(given, key=datetime.fromisoformat) if given else None
 
 
-def task_json(tl: TaskList, t: Task, as_of: date | None = None) -> dict[str, Any]:
+def departments_progress(t: Task) -> list[Progress]:
+    return [t.department_progress(d) for d in t.departments]
+
+
+def task_json(
+    tl: TaskList, t: Task, as_of: date | None = None, province: str | None = None
+) -> dict[str, Any]:
+    """A task; its national ``status`` is the roll-up of its departments' parts."""
+    day = as_of or date.today()
     cat = tl.category(t.category)
-    return {
+    parts = departments_progress(t)
+    notes = {p.note for p in parts}
+    obj: dict[str, Any] = {
         "id": t.id,
         "title": t.title,
         "category": cat.title,
@@ -47,7 +67,10 @@ def task_json(tl: TaskList, t: Task, as_of: date | None = None) -> dict[str, Any
         "deadline": t.deadline.text,
         "deadline_kind": t.deadline.kind,
         "due": t.deadline.due.isoformat(),
-        **_progress_json(t.progress, t.deadline.due, as_of),
+        "status": national_status(t),
+        "note": notes.pop() if len(notes) == 1 else None,  # only when every part says the same
+        "updated": _latest([p.updated for p in parts]),
+        "overdue": national_overdue(t, day),
         "national_measures": t.national_measures,
         "local_measures": [
             {
@@ -58,10 +81,57 @@ def task_json(tl: TaskList, t: Task, as_of: date | None = None) -> dict[str, Any
             }
             for d in t.duties
         ],
+        "departments_progress": [
+            {"department": d, "status": p.status, "note": p.note, "updated": p.updated}
+            for d, p in zip(t.departments, parts, strict=True)
+        ],
+    }
+    if province is not None:
+        obj["province"] = {
+            "name": province,
+            "duties": [duty_json(s, day) for s in duty_states(tl, t, province)],
+        }
+    return obj
+
+
+def duty_json(state: DutyState, as_of: date) -> dict[str, Any]:
+    p = state.progress
+    return {
+        "duty": state.duty_number,
+        "number": state.number,
+        "level": state.level,
+        "status": p.status,
+        "note": p.note,
+        "updated": p.updated,
+        "overdue": state.overdue(as_of),
+        "to_confirm": state.to_confirm,
     }
 
 
-def obligation_json(ob: Obligation, as_of: date | None = None) -> dict[str, Any]:
+def provinces_progress_json(tl: TaskList, t: Task, as_of: date) -> list[dict[str, Any]]:
+    """Every province's recorded progress on the task, duty by duty."""
+    from .query import duty_label, duty_level
+
+    out = []
+    for province, duties in t.progress.provinces.items():
+        for number, p in sorted(duties.items()):
+            level = duty_level(tl, t.duties[number - 1], province)
+            out.append(
+                {
+                    "province": province,
+                    "duty": number,
+                    "number": duty_label(t, number),
+                    "level": level,
+                    "status": p.status,
+                    "note": p.note,
+                    "updated": p.updated,
+                    "overdue": is_overdue(t.deadline, p.status, as_of, level),
+                }
+            )
+    return out
+
+
+def obligation_json(ob: DutyState, as_of: date | None = None) -> dict[str, Any]:
     t = ob.task
     return {
         "task": t.id,
@@ -73,7 +143,12 @@ def obligation_json(ob: Obligation, as_of: date | None = None) -> dict[str, Any]
         "measures": ob.duty.measures,
         "deadline": t.deadline.text,
         "due": t.deadline.due.isoformat(),
-        **_progress_json(ob.progress, t.deadline.due, as_of),
+        "status": ob.progress.status,
+        "note": ob.progress.note,
+        "updated": ob.progress.updated,
+        "overdue": ob.overdue(as_of or date.today()),
+        "number": ob.number,
+        "to_confirm": ob.to_confirm,
     }
 
 
@@ -124,24 +199,56 @@ def glyph(symbol: str, fallback: str) -> str:
     return symbol
 
 
-def status_text(progress: Progress, due: date, as_of: date, overdue: str | None = None) -> str:
-    label = STATUS_LABELS[progress.status]
-    if not is_overdue(due, progress.status, as_of):
+def status_text(
+    status: str,
+    deadline: Deadline,
+    as_of: date,
+    level: str | None = "must",
+    overdue: str | None = None,
+) -> str:
+    """未开始 / 进行中 … ; 待确认 for an unanswered if_member duty; the overdue mark where due."""
+    if to_confirm(level, status):
+        return "待确认"
+    label = STATUS_LABELS[status]
+    if not is_overdue(deadline, status, as_of, level):
         return label
-    return label + (overdue if overdue is not None else f" {glyph('⚠', '!')}逾期")
+    return label + (overdue if overdue is not None else overdue_mark())
 
 
-def tasks_table(tl: TaskList, tasks: list[Task], as_of: date, province: str | None = None) -> Table:
+def overdue_mark() -> str:
+    return f" {glyph('⚠', '!')}逾期"
+
+
+def _unit_status(tl: TaskList, t: Task, as_of: date, unit: str | None, dept: bool) -> str:
+    """The status column of a task list: a province's duties, a department's part, or CNIPA's."""
+    if unit is None:  # the roll-up; overdue when any department's part is
+        label = STATUS_LABELS[national_status(t)]
+        return label + overdue_mark() if national_overdue(t, as_of) else label
+    if dept:
+        return status_text(t.department_progress(unit).status, t.deadline, as_of)
+    states = duty_states(tl, t, unit)
+    if len(states) == 1:
+        s = states[0]
+        return status_text(s.progress.status, t.deadline, as_of, s.level)
+    return "；".join(
+        f"{s.number} {status_text(s.progress.status, t.deadline, as_of, s.level)}" for s in states
+    )
+
+
+def tasks_table(
+    tl: TaskList, tasks: list[Task], as_of: date, unit: str | None = None, dept: bool = False
+) -> Table:
     from rich.text import Text
 
-    status_head = f"状态（{province}）" if province else "状态"
+    status_head = f"状态（{unit}）" if unit and not dept else "状态"
+    title = f"{tl.meta.title}（{unit}的部分）" if dept and unit else tl.meta.title
     table = new_table(
         ("编号", {**SHORT, "justify": "right"}),
         ("任务", {**FOLD, "ratio": 3}),
         ("执行部门", {**FOLD, "ratio": 2}),
         ("完成时间", {**FOLD, "min_width": 8}),
         (status_head, {**FOLD, "min_width": 6}),
-        title=tl.meta.title,
+        title=title,
     )
     current = None
     for t in tasks:
@@ -151,23 +258,24 @@ def tasks_table(tl: TaskList, tasks: list[Task], as_of: date, province: str | No
             cat = tl.category(t.category)
             table.add_row("", Text(f"{cat.numeral}、{cat.title}", style="bold"), "", "", "")
             current = t.category
-        progress = t.province_progress(province) if province else t.progress
         table.add_row(
             str(t.id),
             Text(t.title),
             Text("、".join(t.departments)),
             Text(t.deadline.text),
-            Text(status_text(progress, t.deadline.due, as_of)),
+            Text(_unit_status(tl, t, as_of, unit, dept)),
         )
     return table
 
 
-def print_tasks(tl: TaskList, tasks: list[Task], as_of: date, province: str | None = None) -> None:
+def print_tasks(
+    tl: TaskList, tasks: list[Task], as_of: date, unit: str | None = None, dept: bool = False
+) -> None:
     out = console()
     if not tasks:
         out.print("没有符合条件的任务。")
         return
-    out.print(tasks_table(tl, tasks, as_of, province))
+    out.print(tasks_table(tl, tasks, as_of, unit, dept))
     out.print(f"共 {len(tasks)} 项任务。")
 
 
@@ -176,36 +284,40 @@ def print_task(tl: TaskList, t: Task, as_of: date) -> None:
 
     out = console()
     cat = tl.category(t.category)
-    p = t.progress
     out.print(Text(f"任务 {t.id}：{t.title}", style="bold"))
     lines = [
         ("类别", f"{cat.numeral}、{cat.title}"),
         ("执行部门", "、".join(t.departments)),
         ("完成时间", f"{t.deadline.text}（{t.deadline.due.isoformat()} 前）"),
-        ("状态", status_text(p, t.deadline.due, as_of)),
+        ("状态", _unit_status(tl, t, as_of, None, False)),
     ]
-    if p.note:
-        lines.append(("备注", visible(p.note)))
-    if p.updated:
-        lines.append(("更新时间", p.updated))
     for label, value in lines:
         out.print(Text(f"{label}：{value}"))
+    if len(t.departments) > 1 or t.progress.departments:
+        for d in t.departments:
+            p = t.department_progress(d)
+            note = f"（{visible(p.note)}）" if p.note else ""
+            when = f" {p.updated.replace('T', ' ')[:16]}" if p.updated else ""
+            out.print(Text(f"  {d}：{status_text(p.status, t.deadline, as_of)}{note}{when}"))
     out.print()
     out.print(Text("落实举措（国家知识产权局）", style="bold"))
     out.print(Text(t.national_measures))
-    for i, d in enumerate(t.duties, start=1):
+    for i, duty in enumerate(t.duties, start=1):
         out.print()
-        out.print(Text(f"地方落实举措 {i}（省份：{d.rule.text}）", style="bold"))
-        out.print(Text(d.measures))
+        out.print(Text(f"地方落实举措 {i}（省份：{duty.rule.text}）", style="bold"))
+        out.print(Text(duty.measures))
     if not t.duties:
         out.print()
         out.print("本任务没有地方落实举措，对省份没有要求。")
-    if p.provinces:
+    recorded = provinces_progress_json(tl, t, as_of)
+    if recorded:
         out.print()
         out.print(Text("省份进度", style="bold"))
-        for name, pp in p.provinces.items():
-            note = f"（{visible(pp.note)}）" if pp.note else ""
-            out.print(Text(f"{name}：{status_text(pp, t.deadline.due, as_of)}{note}"))
+        for r in recorded:
+            note = f"（{visible(r['note'])}）" if r["note"] else ""
+            label = f"{r['number']} " if len(t.duties) > 1 else ""
+            text = status_text(r["status"], t.deadline, as_of, r["level"])
+            out.print(Text(f"{r['province']}：{label}{text}{note}"))
 
 
 def print_departments(rows: list[tuple[str, str, list[Task], Tally]]) -> None:
@@ -253,7 +365,7 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
             Text(ob.duty.rule.text),
             Text(ob.duty.measures),
             Text(t.deadline.text),
-            Text(status_text(ob.progress, t.deadline.due, as_of)),
+            Text(status_text(ob.progress.status, t.deadline, as_of, ob.level)),
         )
     if obs.items:
         out.print(table)
@@ -312,8 +424,8 @@ def print_provinces(rows: list[tuple[str, dict[str, int], Tally]]) -> None:
             str(counts["must"]),
             str(counts["optional"]),
             str(counts["if_member"]),
-            _bar(tally.done, tally.total),
-            f"{tally.done}/{tally.total}",
+            _bar(tally.done, tally.binding),
+            f"{tally.done}/{tally.binding}",
         )
     console().print(table)
 
@@ -328,6 +440,7 @@ def groups_json(tl: TaskList) -> list[dict[str, Any]]:
             "complete": g.complete,
             "tasks": tasks_of_group(tl, g.name),
             "members": [{"province": m.province, "source": m.source} for m in g.members],
+            "non_members": [{"province": m.province, "source": m.source} for m in g.non_members],
         }
         for g in tl.groups
     ]
@@ -349,6 +462,13 @@ def print_groups(tl: TaskList) -> None:
             out.print(table)
         else:
             out.print("（尚无已知成员）")
+        if g["non_members"]:
+            table = new_table(
+                ("已声明不属于", {**FOLD, "min_width": 8}), ("出处", {**FOLD, "ratio": 1})
+            )
+            for m in g["non_members"]:
+                table.add_row(Text(m["province"]), Text(visible(m["source"])))
+            out.print(table)
         out.print()
 
 
@@ -366,6 +486,7 @@ def change_json(ch: Change) -> dict[str, Any]:
         "old": ch.old,
         "new": ch.new,
         "note": ch.note,
+        "duty": ch.duty,
     }
 
 
@@ -379,7 +500,7 @@ def print_changes(lines: list[str], empty: str) -> None:
         out.print(Text(line))
 
 
-def print_history(changes: list[Change]) -> None:
+def print_history(changes: list[Change], tl: TaskList | None = None) -> None:
     from rich.text import Text
 
     from .ledger import describe
@@ -394,7 +515,7 @@ def print_history(changes: list[Change]) -> None:
         title="变更记录（最新在前）",
     )
     for ch in changes:
-        table.add_row(str(ch.seq), ch.at.replace("T", " "), Text(describe(ch)))
+        table.add_row(str(ch.seq), ch.at.replace("T", " "), Text(describe(ch, tl)))
     console().print(table)
 
 
@@ -404,11 +525,21 @@ def _bar(done: int, total: int) -> Any:
     return ProgressBar(total=max(total, 1), completed=done, width=12)
 
 
+def tally_json(t: Tally, key: str) -> dict[str, Any]:
+    return {
+        key: t.name,
+        "done": t.done,
+        "total": t.total,
+        "overdue": t.overdue,
+        "binding": t.binding,
+        "to_confirm": t.to_confirm,
+        "not_applicable": t.not_applicable,
+    }
+
+
 def summary_json(s: Summary) -> dict[str, Any]:
     def rows(tallies: list[Tally], key: str) -> list[dict[str, Any]]:
-        return [
-            {key: t.name, "done": t.done, "total": t.total, "overdue": t.overdue} for t in tallies
-        ]
+        return [tally_json(t, key) for t in tallies]
 
     return {
         "as_of": s.as_of.isoformat(),
@@ -424,25 +555,138 @@ def print_summary(s: Summary) -> None:
 
     out = console()
     total = sum(s.statuses.values())
-    counts = "，".join(f"{STATUS_LABELS[k]} {v}" for k, v in s.statuses.items())
+    counts = "，".join(
+        f"{STATUS_LABELS[k]} {v}" for k, v in s.statuses.items() if v or k != "not_applicable"
+    )
     out.print(
         Text(f"截至 {s.as_of.isoformat()} 共 {total} 项任务，逾期 {s.overdue} 项。", style="bold")
     )
     out.print(Text(f"{counts}。"))
     for title, head, tallies in (
         ("按类别（国家知识产权局进度）", "类别", s.categories),
-        ("按牵头部门", "部门", s.departments),
-        ("按省份（对该省份有要求的任务）", "省份", s.provinces),
+        ("按牵头部门（该部门自己的部分）", "部门", s.departments),
+        ("按省份（应做：必做及已承担的举措）", "省份", s.provinces),
     ):
-        table = new_table(
+        provinces = tallies is s.provinces
+        columns: list[tuple[str, dict[str, Any]]] = [
             (head, {**FOLD, "ratio": 3}),
             ("进度", {"no_wrap": True, "width": 12}),
-            ("完成", {**SHORT, "justify": "right"}),
+            ("完成" if not provinces else "完成/应做", {**SHORT, "justify": "right"}),
             ("逾期", {**SHORT, "justify": "right"}),
-            title=title,
-        )
+        ]
+        if provinces:
+            columns.append(("待确认", {**SHORT, "justify": "right"}))
+        table = new_table(*columns, title=title)
         for t in tallies:
-            table.add_row(
-                Text(t.name), _bar(t.done, t.total), f"{t.done}/{t.total}", str(t.overdue)
-            )
+            cells = [Text(t.name), _bar(t.done, t.binding), f"{t.done}/{t.binding}", str(t.overdue)]
+            table.add_row(*cells, *([str(t.to_confirm)] if provinces else []))
         out.print(table)
+
+
+# -- the board ------------------------------------------------------------------
+
+#: One mark per status on the board; blank: the duty does not concern the province.
+BOARD_MARKS = {
+    "done": ("✓", "v"),
+    "in_progress": ("◐", "~"),
+    "todo": ("○", "o"),
+    "blocked": ("✗", "x"),
+    "not_applicable": ("－", "-"),
+}
+
+
+def board_cell(state: DutyState | None, as_of: date) -> str:
+    """A compact cell: the status mark, ! when overdue, 选 for a duty taken up by
+    choice, ? for an if_member duty not yet answered (待确认)."""
+    if state is None:
+        return ""
+    if state.to_confirm:
+        return "?"
+    symbol, ascii_ = BOARD_MARKS[state.progress.status]
+    mark = glyph(symbol, ascii_)
+    if state.overdue(as_of):
+        mark += "!"
+    elif state.level == "optional" and state.progress.status not in ("not_applicable",):
+        mark += "选" if state.binding else ""
+    return mark
+
+
+def board_json(b: Board) -> dict[str, Any]:
+    return {
+        "as_of": b.as_of.isoformat(),
+        "level": b.level,
+        "duties": b.duties,
+        "provinces": [
+            {
+                "province": row.province,
+                "cells": {
+                    number: (
+                        {
+                            "level": c.level,
+                            "status": c.progress.status,
+                            "overdue": c.overdue(b.as_of),
+                        }
+                        if c is not None
+                        else {"level": None, "status": None, "overdue": False}
+                    )
+                    for number, c in row.cells.items()
+                },
+                "done": row.tally.done,
+                "binding": row.tally.binding,
+                "overdue": row.tally.overdue,
+                "to_confirm": row.tally.to_confirm,
+            }
+            for row in b.rows
+        ],
+    }
+
+
+def print_board(b: Board) -> None:
+    """Provinces × duties. Under 100 columns the one-character abbreviations."""
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    from .names import PROVINCES
+
+    out = console()
+    narrow = out.width < 100
+    short = {p.name: (p.abbr if narrow else p.short) for p in PROVINCES}
+    table = Table(
+        box=None if narrow else box.SIMPLE_HEAD,
+        padding=(0, 0, 0, 1) if narrow else (0, 1),
+        title=f"各省份的地方落实举措（截至 {b.as_of.isoformat()}）",
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
+    table.add_column("省份", no_wrap=True)
+    for number in b.duties:
+        table.add_column(number, no_wrap=True, justify="center", min_width=len(number))
+    table.add_column("完成", no_wrap=True, justify="right")
+    table.add_column("逾期", no_wrap=True, justify="right")
+    for row in b.rows:
+        cells = [board_cell(c, b.as_of) for c in row.cells.values()]
+        table.add_row(
+            short[row.province],
+            *cells,
+            f"{row.tally.done}/{row.tally.binding}",
+            str(row.tally.overdue),
+        )
+    done = [
+        sum(1 for r in b.rows if (c := r.cells[n]) and c.progress.status == "done")
+        for n in b.duties
+    ]
+    late = [sum(1 for r in b.rows if (c := r.cells[n]) and c.overdue(b.as_of)) for n in b.duties]
+    table.add_section()
+    table.add_row("完成", *map(str, done), str(sum(r.tally.done for r in b.rows)), "")
+    table.add_row("逾期", *map(str, late), "", str(sum(r.tally.overdue for r in b.rows)))
+    out.print(table)
+    legend = "、".join(
+        f"{glyph(sym, asc)} {STATUS_LABELS[st]}" for st, (sym, asc) in BOARD_MARKS.items()
+    )
+    out.print(
+        Text(
+            f"{legend}；! 逾期；? 待确认（涉及则必做，尚未答复）；选 已承担的选做；空白 与该省份无关。"
+        )
+    )

@@ -395,6 +395,7 @@ def init_copy(path: Path | None, force: bool) -> Path:
 class Saved:
     path: Path
     created_copy: bool
+    ledger: TaskList | None = None  # what the file now holds, as read back
 
 
 def proven_content(
@@ -496,4 +497,4 @@ def modify(
         cache.put(content, proof)  # what was parsed from exactly these bytes
         if source == target:
             cache.discard(raw)  # the old bytes are gone: their entry would only take room
-    return changes, Saved(target, not exists)
+    return changes, Saved(target, not exists, proof)

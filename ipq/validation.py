@@ -8,7 +8,8 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 
 from .errors import DataFileError
-from .models import TaskList, reference_problems
+from .models import NATIONAL, TaskList, reference_problems
+from .names import PROVINCE_NAMES
 from .util import no_gc
 
 #: At most this many problems are listed; the rest are counted.
@@ -52,6 +53,7 @@ def validate(data: Any, name: str, raw: bytes | None = None) -> TaskList:
         raise DataFileError(
             f"{name}: 不是任务清单：顶层应为 meta、categories、tasks 等字段，实为{kind}"
         )
+    upgrade(data)
     try:
         with no_gc():
             tl = adapter().validate_python(data)
@@ -64,6 +66,79 @@ def validate(data: Any, name: str, raw: bytes | None = None) -> TaskList:
         if not problems:
             return tl
     raise DataFileError(f"{name}: 数据文件有 {len(problems)} 处问题", _format(problems, name, raw))
+
+
+_PLAIN = ("status", "note", "updated")
+
+
+def upgrade(data: dict[str, Any]) -> None:
+    """Read a file written before per-department and per-duty progress, in place.
+
+    Then a task had one national status, and a province one status per task.
+    The national status becomes each department's; a province's becomes its
+    status on each of the task's duties; history entries are split the same
+    way, so undo still reverts them. Anything not shaped as expected is left
+    for validation to report.
+    """
+    tasks = data.get("tasks")
+    if not isinstance(tasks, list):
+        return
+    by_id: dict[Any, dict[str, Any]] = {}
+    for t in tasks:
+        if not isinstance(t, dict):
+            continue
+        if isinstance(t.get("id"), int):
+            by_id[t["id"]] = t
+        p = t.get("progress")
+        if isinstance(p, dict) and _is_old_progress(p):
+            t["progress"] = _upgraded_progress(p, t)
+    history = data.get("history")
+    if not isinstance(history, list) or not any(_is_old_mark(ch) for ch in history):
+        return
+    upgraded: list[Any] = []
+    for ch in history:
+        task = by_id.get(ch.get("task")) if isinstance(ch, dict) else None
+        if not _is_old_mark(ch) or task is None:
+            upgraded.append(ch)
+        elif ch.get("unit", NATIONAL) == NATIONAL:
+            upgraded += [{**ch, "unit": d} for d in _list(task.get("departments"))]
+        else:
+            upgraded += [{**ch, "duty": i} for i in range(1, len(_list(task.get("duties"))) + 1)]
+    data["history"] = upgraded
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _is_old_progress(p: dict[str, Any]) -> bool:
+    provinces = p.get("provinces")
+    old_provinces = isinstance(provinces, dict) and any(
+        isinstance(v, dict) and any(k in v for k in _PLAIN) for v in provinces.values()
+    )
+    return any(k in p for k in _PLAIN) or old_provinces
+
+
+def _upgraded_progress(p: dict[str, Any], task: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    plain = {k: p[k] for k in _PLAIN if k in p}
+    if plain and plain != {"status": "todo"}:
+        out["departments"] = {d: dict(plain) for d in _list(task.get("departments"))}
+    provinces = p.get("provinces")
+    if isinstance(provinces, dict) and provinces:
+        count = len(_list(task.get("duties")))
+        out["provinces"] = {
+            name: {i: dict(v) for i in range(1, count + 1)} if isinstance(v, dict) else v
+            for name, v in provinces.items()
+        }
+    return out
+
+
+def _is_old_mark(ch: Any) -> bool:
+    if not isinstance(ch, dict) or ch.get("action", "mark") != "mark":
+        return False
+    unit = ch.get("unit", NATIONAL)
+    return unit == NATIONAL or (unit in PROVINCE_NAMES and "duty" not in ch)
 
 
 def _clean_loc(loc: tuple[Any, ...]) -> Loc:

@@ -84,6 +84,7 @@ def test_list_json_shape(tl: TaskList) -> None:
         "overdue",
         "national_measures",
         "local_measures",
+        "departments_progress",
     ]
     assert first["category"] == "提高知识产权审查质量和审查效率"
     assert first["departments"] == ["条法司", "专利局审业部", "专利局自动化部", "商标局"]
@@ -116,6 +117,7 @@ def test_show_prints_everything_in_full(tl: TaskList) -> None:
 def test_show_json_is_the_list_shape(tl: TaskList) -> None:
     one = json.loads(invoke("show", "8", "--json").stdout)
     listed = json.loads(invoke("list", "--json").stdout)[7]
+    assert one.pop("provinces_progress") == []  # show adds every province's recorded progress
     assert one == listed
     assert len(one["local_measures"]) == 2
 
@@ -124,13 +126,19 @@ def test_show_json_is_the_list_shape(tl: TaskList) -> None:
 def test_show_unknown_task(bad: str) -> None:
     res = invoke("show", bad)
     assert res.exit_code == 1
-    assert res.stderr.strip() == f"错误：没有编号为 {bad} 的任务（本清单任务编号为 1–18）"
+    assert (
+        res.stderr.strip()
+        == f"错误：没有编号为 {bad} 的任务（本清单任务编号为 1–18；地方落实举措如 8.1、8.2）"
+    )
 
 
 def test_show_needs_a_number() -> None:
     res = invoke("show", "十二")
     assert res.exit_code == 1
-    assert res.stderr == "错误：任务编号“十二”无效：请写阿拉伯数字（本清单任务编号为 1–18）\n"
+    assert (
+        res.stderr
+        == "错误：任务编号“十二”无效：请写阿拉伯数字（本清单任务编号为 1–18；地方落实举措如 8.1、8.2）\n"
+    )
 
 
 def test_depts(tl: TaskList) -> None:
@@ -164,7 +172,10 @@ def test_depts(tl: TaskList) -> None:
             "错误：没有这个选项：--dpt（可用的选项：--dept）（运行 ipq list --help",
         ),
         (["show"], "错误：缺少参数 'task'（运行 ipq show --help 查看用法）"),
-        (["obligations"], "错误：缺少选项 '--province'"),
+        (
+            ["obligations"],
+            "错误：请用 --province 指定省份（或用 ipq config set unit 浙江 设定默认单位）",
+        ),
         (["lst"], "错误：没有这个命令：'lst'"),
     ],
 )
@@ -218,7 +229,7 @@ def test_help_for_every_command() -> None:
     [
         (
             ["list", "--status", "finished"],
-            "可用：todo、in_progress、done、blocked，或 未开始、进行中、已完成、受阻",
+            "可用：未开始、进行中、已完成、受阻、不涉及（或 todo、in_progress、done、blocked、not_applicable）",
         ),
         (["list", "--category", "9"], "可用：1–7、一–七 或类别名称"),
         (

@@ -173,7 +173,7 @@ def test_output_rules(ledger: Path, tmp_path: Path) -> None:
     res = invoke("export", "-o", str(tmp_path / "no" / "x.csv"), *f)
     assert res.exit_code == 1 and "不存在" in res.stderr
     res = invoke("export", "-F", "csv", "--level", "must", *f)
-    assert res.exit_code == 1 and "--level 只能与 --province 一起使用" in res.stderr
+    assert res.exit_code == 1 and "--level 只能与 --province 或 --board 一起使用" in res.stderr
 
 
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian's chromium is not installed")

@@ -15,7 +15,10 @@ from .conftest import invoke
 def test_mark_national_status_with_note(data_copy: Path) -> None:
     res = invoke("mark", "12", "--status", "done", "--note", "已完成筛查", "-f", str(data_copy))
     assert res.exit_code == 0, res.stderr
-    assert res.stdout.strip() == "任务 12（国家知识产权局）：未开始 → 已完成（备注：已完成筛查）"
+    assert res.stdout.splitlines() == [  # every department of the task, each its own part
+        "任务 12（保护司）：未开始 → 已完成（备注：已完成筛查）",
+        "任务 12（专利局审业部）：未开始 → 已完成（备注：已完成筛查）",
+    ]
     shown = json.loads(invoke("show", "12", "--json", "-f", str(data_copy)).stdout)
     assert shown["status"] == "done" and shown["note"] == "已完成筛查"
     assert shown["updated"] and shown["updated"][19] in "+-"  # local time with its offset
@@ -44,13 +47,13 @@ def test_statuses_in_both_languages(data_copy: Path, typed: str, status: str) ->
 def test_several_tasks_in_one_mark_and_one_undo(data_copy: Path) -> None:
     original = data_copy.read_bytes()
     res = invoke("mark", "1", "2", "3", "-s", "in_progress", "-f", str(data_copy))
-    assert res.stdout.count("→ 进行中") == 3
+    assert res.stdout.count("→ 进行中") == 4 + 5 + 1  # the departments of tasks 1, 2, 3
     assert [
         t["id"]
         for t in json.loads(invoke("list", "-s", "进行中", "--json", "-f", str(data_copy)).stdout)
     ] == [1, 2, 3]
     res = invoke("undo", "-f", str(data_copy))
-    assert res.exit_code == 0 and res.stdout.count("已撤销") == 3
+    assert res.exit_code == 0 and res.stdout.count("已撤销") == 10
     assert data_copy.read_bytes() == original
 
 
@@ -108,10 +111,13 @@ def test_marking_a_province_where_the_task_asks_nothing_is_an_error(data_copy: P
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["mark", "19", "-s", "done"], "错误：没有编号为 19 的任务（本清单任务编号为 1–18）"),
+        (
+            ["mark", "19", "-s", "done"],
+            "错误：没有编号为 19 的任务（本清单任务编号为 1–18；地方落实举措如 8.1、8.2）",
+        ),
         (
             ["mark", "x", "-s", "done"],
-            "错误：任务编号“x”无效：请写阿拉伯数字（本清单任务编号为 1–18）",
+            "错误：任务编号“x”无效：请写阿拉伯数字（本清单任务编号为 1–18；地方落实举措如 8.1、8.2）",
         ),
         (["mark", "1", "-s", "finished"], "错误：未知的状态“finished”"),
         (["mark", "1"], "错误：缺少选项 '--status'"),
@@ -146,11 +152,17 @@ def test_history_newest_first_and_filters(data_copy: Path) -> None:
     items = json.loads(invoke("history", "--json", *f).stdout)
     assert [(h["task"], h["unit"], h["old"], h["new"]) for h in items] == [
         (6, "江苏省", "todo", "blocked"),
-        (12, "国家知识产权局", "in_progress", "done"),
-        (12, "国家知识产权局", "todo", "in_progress"),
+        (12, "专利局审业部", "in_progress", "done"),
+        (12, "保护司", "in_progress", "done"),
+        (12, "专利局审业部", "todo", "in_progress"),
+        (12, "保护司", "todo", "in_progress"),
     ]
-    assert list(items[0]) == ["seq", "at", "action", "task", "unit", "group", "old", "new", "note"]
-    assert [h["task"] for h in json.loads(invoke("history", "12", "--json", *f).stdout)] == [12, 12]
+    assert list(items[0]) == [
+        *["seq", "at", "action", "task", "unit", "group", "old", "new", "note", "duty"]
+    ]
+    assert items[0]["duty"] == 1 and items[1]["duty"] is None
+    assert [h["task"] for h in json.loads(invoke("history", "12", "--json", *f).stdout)] == [12] * 4
+    assert len(json.loads(invoke("history", "-d", "审业部", "--json", *f).stdout)) == 2
     assert [h["note"] for h in json.loads(invoke("history", "-p", "苏", "--json", *f).stdout)] == [
         "人手不足"
     ]
@@ -178,7 +190,7 @@ def test_a_mark_changes_only_that_tasks_progress_and_the_history(data_copy: Path
     import difflib
 
     before = data_copy.read_text(encoding="utf-8").splitlines()
-    invoke("mark", "12", "-s", "done", "-f", str(data_copy))
+    invoke("mark", "14", "-s", "done", "-f", str(data_copy))  # one department leads 14
     after = data_copy.read_text(encoding="utf-8").splitlines()
     added = [
         line
@@ -188,18 +200,21 @@ def test_a_mark_changes_only_that_tasks_progress_and_the_history(data_copy: Path
     assert all(line.startswith("+") for line in added)
     assert [line[1:].split(":")[0] for line in added] == [
         "  progress",
-        "    status",
-        "    updated",
+        "    departments",
+        "      运用促进司",
+        "        status",
+        "        updated",
         "history",
         "- seq",
         "  at",
         "  task",
+        "  unit",
         "  old",
         "  new",
     ]
     progress = after.index("  progress:")
-    assert after[progress - 1] == "    kind: milestone" and after[progress + 3] == "- id: 13"
-    assert after[-6:] == [line[1:] for line in added[-6:]]  # the history is at the end
+    assert after[progress - 1] == "    kind: milestone" and after[progress + 5] == "- id: 15"
+    assert after[-7:] == [line[1:] for line in added[-7:]]  # the history is at the end
 
 
 def test_groups_add_and_remove(data_copy: Path) -> None:
@@ -221,8 +236,8 @@ def test_groups_add_and_remove(data_copy: Path) -> None:
     ]
     res = invoke("groups", "add", "保护中心", "zhejiang", *f)
     assert res.exit_code == 1 and "浙江省已是“知识产权保护中心涉及省份”的成员" in res.stderr
-    res = invoke("groups", "remove", "一带一路", "北京", *f)
-    assert res.exit_code == 1 and "北京市不是“" in res.stderr
+    res = invoke("groups", "remove", "一带一路", "河北", *f)
+    assert res.exit_code == 1 and "河北省不是“" in res.stderr
     res = invoke("groups", "add", "没有这个组", "浙江", *f)
     assert res.exit_code == 1 and res.stderr.startswith("错误：未知的省份组“没有这个组”")
     assert invoke("groups", "remove", "知识产权保护中心", "浙", *f).exit_code == 0
@@ -310,6 +325,7 @@ def test_summary(data_copy: Path) -> None:
         "in_progress": 0,
         "done": 2,
         "blocked": 0,
+        "not_applicable": 0,
         "total": 18,
         "overdue": 16,
     }
@@ -319,11 +335,15 @@ def test_summary(data_copy: Path) -> None:
         "done": 2,
         "total": 3,
         "overdue": 1,
+        "binding": 3,
+        "to_confirm": 0,
+        "not_applicable": 0,
     }
     tm = next(d for d in s["departments"] if d["department"] == "商标局")
     assert (tm["done"], tm["total"]) == (2, 5)
     zj = next(p for p in s["provinces"] if p["province"] == "浙江省")
-    assert (zj["done"], zj["total"]) == (1, 16)
+    # 17 duties concern 浙江 (task 8 has two); 11 bind it, 6 wait for it to confirm
+    assert (zj["done"], zj["total"], zj["binding"], zj["to_confirm"]) == (1, 17, 11, 6)
     text = invoke("summary", "--as-of", "2020-01-01", *f).stdout
     assert "逾期16项" in "".join(text.split()) and "2/3" in text and "…" not in text
     depts = json.loads(invoke("depts", "--json", *f).stdout)

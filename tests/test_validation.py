@@ -72,11 +72,11 @@ def test_status_from_a_fixed_set(tmp_path: Path) -> None:
     path = broken(
         tmp_path,
         "    kind: completion\n",
-        "    kind: completion\n  progress:\n    status: finished\n",
+        "    kind: completion\n  progress:\n    departments:\n      商标局:\n        status: finished\n",
     )
     [line] = problems_of(path)
-    assert "tasks[2].progress.status: 取值 'finished' 无效" in line
-    assert "'todo', 'in_progress', 'done' or 'blocked'" in line
+    assert "tasks[2].progress.departments.商标局.status: 取值 'finished' 无效" in line
+    assert "'todo', 'in_progress', 'done', 'blocked' or 'not_applicable'" in line
 
 
 def test_rule_needs_its_group(tmp_path: Path) -> None:
