@@ -647,7 +647,7 @@ def board(
     """各省份 × 各条地方落实举措的进度一览，带行列合计。
 
     每格一个符号：✓ 已完成、◐ 进行中、○ 未开始、✗ 受阻、－ 不涉及，! 逾期，? 待确认；
-    80 列以下用省份简称。
+    不足 120 列时用省份的一字简称。
     """
     from . import render
     from .query import board as make_board

@@ -203,7 +203,7 @@ def _set_membership(
     record = Member(province=province, source=source)
     if member is None:
         assert in_members is not None
-        index = g.members.index(in_members)
+        place = g.members.index(in_members)
         g.members.remove(in_members)
         return Change(
             seq=seq,
@@ -212,18 +212,22 @@ def _set_membership(
             unit=province,
             group=group,
             member=in_members,
-            index=index,
+            index=place,
         )
+    # index: where the record undo puts back stood (the one this change takes away)
+    index: int | None
     if member:
+        index = g.non_members.index(in_others) if in_others is not None else None
         if in_others is not None:
             g.non_members.remove(in_others)
         g.members.append(record)
-        index, action, replaced = len(g.members) - 1, "group_add", in_others
+        action, replaced = "group_add", in_others
     else:
+        index = g.members.index(in_members) if in_members is not None else None
         if in_members is not None:
             g.members.remove(in_members)
         g.non_members.append(record)
-        index, action, replaced = len(g.non_members) - 1, "group_exclude", in_members
+        action, replaced = "group_exclude", in_members
     return Change(
         seq=seq,
         at=at,
@@ -377,8 +381,8 @@ def _revert(tl: TaskList, ch: Change) -> None:
     restore["group_exclude"] = (g.members, ch.replaced)
     into, record = restore[ch.action]
     if record is not None:  # put it back where it was, as far as that place still exists
-        place = len(into) if ch.index is None or ch.action != "group_remove" else ch.index
-        into.insert(min(place, len(into)), Member(province=record.province, source=record.source))
+        place = len(into) if ch.index is None else min(ch.index, len(into))
+        into.insert(place, Member(province=record.province, source=record.source))
 
 
 # -- reading the history ---------------------------------------------------------------

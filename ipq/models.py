@@ -191,7 +191,8 @@ class Change:
     A mark names its task and unit: a department, or a province and its duty.
     A group change names its group and province (``unit``); ``member`` is the
     record it added (add, exclude) or removed (remove), ``replaced`` the record
-    an add or exclude took from the other list.
+    an add or exclude took from the other list, ``index`` where the record
+    that undo puts back stood.
     """
 
     seq: Int

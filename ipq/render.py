@@ -642,7 +642,7 @@ def board_json(b: Board) -> dict[str, Any]:
 
 
 def print_board(b: Board) -> None:
-    """Provinces × duties. Under 100 columns the one-character abbreviations."""
+    """Provinces × duties. Under 120 columns, one-character abbreviations and no rules."""
     from rich import box
     from rich.table import Table
     from rich.text import Text
@@ -650,7 +650,7 @@ def print_board(b: Board) -> None:
     from .names import PROVINCES
 
     out = console()
-    narrow = out.width < 100
+    narrow = out.width < 120
     short = {p.name: (p.abbr if narrow else p.short) for p in PROVINCES}
     table = Table(
         box=None if narrow else box.SIMPLE_HEAD,
