@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from .errors import EXIT_OUTPUT, EXIT_USER, DataFileError, IpqError, UserError
+from .errors import EXIT_OUTPUT, EXIT_USER, DataFileError, IpqError, ReturnRefused, UserError
 
 
 class IpqGroup(TyperGroup):
@@ -111,7 +111,7 @@ def _translate(message: str) -> str:
 
 def _report(exc: IpqError) -> None:
     """A data-file error names its file first, as a compiler would; a user error says 错误."""
-    if isinstance(exc, DataFileError):
+    if isinstance(exc, (DataFileError, ReturnRefused)):
         for line in exc.problems or [exc.message]:
             print(line, file=sys.stderr)
     else:
@@ -805,9 +805,24 @@ def export(
     from .query import TaskQuery, obligations, select_tasks
 
     kind = ex.choose_format(fmt, output)
-    ex.check_output(kind, output, force)
     day = _as_of(as_of)
+    every = "province" if _is_all(province) else "dept" if _is_all(dept) else None
+    if every is not None:
+        if kind != "xlsx" or output is None:
+            raise UserError(f"--{every} all 只能导出 xlsx 表格到一个目录，如 -F xlsx -o 台账/")
+        _export_forms(_load(file), every, output, day, force)
+        return
+    ex.check_output(kind, output, force)
     tl = _load(file)
+    if kind == "xlsx" and (province or dept) and not board:
+        from .forms import form_of, form_xlsx
+        from .ledger import now
+
+        one = "province" if province else "dept"
+        unit = _unit_of(tl, one, province or dept or "")
+        form = form_of(tl, unit, one, day, now())
+        _write_output(output, form_xlsx(form), f"已导出{unit}的台账表格（{len(form.rows)} 行）")
+        return
     if board:
         from .query import board as make_board
 
@@ -838,6 +853,52 @@ def export(
     _write_output(output, ex.render(report, kind), f"已导出 {len(report.rows)} 行")
 
 
+def _is_all(text: str | None) -> bool:
+    return text is not None and text.strip().lower() in ("all", "全部")
+
+
+def _unit_of(tl: Any, kind: str, text: str) -> str:
+    from .names import resolve_province
+
+    return (
+        resolve_province(text)
+        if kind == "province"
+        else str(tl.department_registry().resolve(text))
+    )
+
+
+def _export_forms(tl: Any, kind: str, folder: Path, day: date, force: bool) -> None:
+    """One fill-in form per province (or department), named by it, into ``folder``."""
+    from . import render
+    from .forms import form_of, form_xlsx
+    from .ledger import now
+    from .names import PROVINCE_NAMES
+    from .store import write_atomic
+
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{folder} 不是目录；--{kind} all 需要一个目录，如 -o 台账/")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataFileError(f"{folder}: 无法创建目录（{exc.strerror}）") from None
+    units = list(PROVINCE_NAMES) if kind == "province" else [d.name for d in tl.departments]
+    targets = [folder / f"{unit}.xlsx" for unit in units]
+    existing = [p.name for p in targets if p.exists()]
+    if existing and not force:
+        raise UserError(
+            f"{folder} 中已有 {len(existing)} 个同名文件（如 {existing[0]}）；要覆盖请加 --force"
+        )
+    made = now()
+    steps: Any = zip(units, targets, strict=True)
+    if sys.stderr.isatty():
+        from rich.progress import track
+
+        steps = track(list(steps), description="导出表格", console=render.console(stderr=True))
+    for unit, path in steps:
+        write_atomic(path, form_xlsx(form_of(tl, unit, kind, day, made)))
+    print(f"已导出 {len(units)} 份台账表格到 {folder}", file=sys.stderr)
+
+
 def _write_output(output: Path | None, content: bytes, done: str) -> None:
     if output is None:
         sys.stdout.flush()
@@ -848,6 +909,151 @@ def _write_output(output: Path | None, content: bytes, done: str) -> None:
 
     write_atomic(resolved(output), content)
     print(f"{done}到 {output}", file=sys.stderr)
+
+
+@app.command("import")
+def import_returns(
+    files: Annotated[
+        list[Path],
+        typer.Argument(
+            help="交回的台账表格（xlsx，或按导出格式填写的 CSV）。",
+            show_default=False,
+            readable=False,
+        ),
+    ],
+    province: Annotated[
+        str | None,
+        typer.Option(
+            "--province",
+            "-p",
+            help="手工重建的表格（没有识别信息）属于哪个省份。",
+            show_default=False,
+        ),
+    ] = None,
+    dept: Annotated[
+        str | None,
+        typer.Option("--dept", "-d", help="手工重建的表格属于哪个部门。", show_default=False),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="表格生成后又有变化的项，也以表格为准（覆盖冲突）。")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="只列出将要做的变更，不写入。")
+    ] = False,
+    file: FileOpt = None,
+) -> None:
+    """导入交回的台账表格：状态、备注和填报人记入台账。
+
+    每个文件全部导入或全部不导入：有任何问题（未知的状态、冲突、不属于该单位的行……）
+    就逐条列出（文件!工作表!单元格），该文件一项也不导入，退出码为 1。
+    一个文件是一次变更，ipq undo 可撤销。
+    """
+    results = [_import_one(path, province, dept, force, dry_run, file) for path in files]
+    if not all(results):
+        raise typer.Exit(EXIT_USER)
+
+
+def _import_one(
+    path: Path,
+    province: str | None,
+    dept: str | None,
+    force: bool,
+    dry_run: bool,
+    file: Path | None,
+) -> bool:
+    """Import one returned form; True when it was clean (and applied, unless a dry run)."""
+    from . import render
+    from .forms import plan, read_return
+    from .ledger import describe, now, record
+    from .store import locate, modify
+
+    if province and dept:
+        raise UserError("--province 与 --dept 只能选一个")
+    tl = _load(file)
+    ret = read_return(path, tl, province, dept)
+    if not ret.problems:
+        planned = plan(tl, ret, force)
+    if ret.problems:
+        _refused(ret.name, ret.problems)
+        return False
+    if dry_run:
+        render.print_import_plan(ret.name, ret.unit or "", planned)
+        return True
+    source = ret.name + (f"，填报人 {ret.filler}" if ret.filler else "")
+
+    def change(current: Any) -> Any:
+        fresh = read_return(
+            path, current, province, dept
+        )  # under the lock, against what is there now
+        parts = plan(current, fresh, force) if not fresh.problems else []
+        if fresh.problems:
+            raise ReturnRefused(f"{ret.name}: 未导入", fresh.problems)
+        return record(current, [p.part for p in parts], now(), source)
+
+    try:
+        changes, saved = modify(locate(file), change)
+    except ReturnRefused as exc:
+        _refused(ret.name, exc.problems)
+        return False
+    lines = [describe(ch, saved.ledger) for ch in changes]
+    render.print_changes(lines, f"{ret.name}：与台账一致，没有变化。")
+    if changes:
+        print(f"{ret.name}：已导入 {len(changes)} 项变更（可用 ipq undo 撤销）", file=sys.stderr)
+    return True
+
+
+def _refused(name: str, problems: list[str]) -> None:
+    for line in problems:
+        print(line, file=sys.stderr)
+    print(f"{name}：有 {len(problems)} 处问题，整份未导入", file=sys.stderr)
+
+
+@app.command("collect")
+def collect(
+    folder: Annotated[
+        Path, typer.Argument(help="存放交回表格的目录。", show_default=False, readable=False)
+    ],
+    force: Annotated[bool, typer.Option("--force", help="冲突的项也以表格为准。")] = False,
+    as_of: AsOfOpt = None,
+    file: FileOpt = None,
+) -> None:
+    """导入一个目录中所有交回的表格，然后列出未交回的单位、被拒绝的文件和进度一览。
+
+    CSV 文件按文件名（如 浙江省.csv）确定省份。
+    """
+    from . import render
+    from .names import PROVINCE_NAMES, resolve_province
+    from .query import board as make_board
+
+    if not folder.is_dir():
+        raise UserError(f"{folder} 不是目录")
+    paths = sorted(
+        p
+        for p in folder.iterdir()
+        if p.suffix.lower() in (".xlsx", ".csv") and not p.name.startswith(("~$", "."))
+    )
+    accepted: list[str] = []
+    refused: list[str] = []
+    for path in paths:
+        province = None
+        if path.suffix.lower() == ".csv":
+            with contextlib.suppress(IpqError):
+                province = resolve_province(path.stem)
+        tl = _load(file)
+        from .forms import read_return
+
+        unit = read_return(path, tl, province).unit
+        if _import_one(path, province, None, force, False, file):
+            accepted.append(unit or "")
+        else:
+            refused.append(path.name)
+    missing = [p for p in PROVINCE_NAMES if p not in accepted]
+    out = render.console()
+    out.print(f"已导入 {len(accepted)} 份，拒绝 {len(refused)} 份：{'、'.join(refused) or '无'}。")
+    out.print(f"未交回（{len(missing)} 个省份）：{'、'.join(missing) or '无'}。")
+    render.print_board(make_board(_load(file), _as_of(as_of)))
+    if refused:
+        raise typer.Exit(EXIT_USER)
 
 
 def main() -> None:

@@ -62,6 +62,14 @@ class UnknownName(UserError):
         super().__init__(message)
 
 
+class ReturnRefused(UserError):
+    """A returned form with problems: each is one line; nothing from it is applied."""
+
+    def __init__(self, message: str, problems: list[str]) -> None:
+        super().__init__(message)
+        self.problems = problems
+
+
 class DataFileError(IpqError):
     """The data file cannot be read, parsed or validated, or cannot be written."""
 

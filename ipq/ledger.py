@@ -47,7 +47,7 @@ def _next_seq(tl: TaskList) -> int:
 
 
 @dataclass(frozen=True)
-class _Target:
+class Target:
     """One unit's part of one task: a department's, or a province's duty."""
 
     task: Task
@@ -78,13 +78,13 @@ class _Target:
             del p.provinces[self.unit]
 
 
-def _targets(
+def targets_of(
     tl: TaskList, numbers: list[str], province: str | None, departments: list[str]
-) -> list[_Target]:
+) -> list[Target]:
     """The units' parts the numbers name; every number checked before any change."""
     unit = resolve_province(province) if province else None
     depts = [tl.department_registry().resolve(d) for d in departments]
-    out: list[_Target] = []
+    out: list[Target] = []
     for text in numbers:
         t, duty = find_number(tl, text)
         if unit is not None:
@@ -92,7 +92,7 @@ def _targets(
             for i, one in enumerate(t.duties, start=1):
                 level = duty_level(tl, one, unit)
                 if (duty is None or duty == i) and level is not None:
-                    chosen.append(_Target(t, unit, i, level))
+                    chosen.append(Target(t, unit, i, level))
             if not chosen:
                 if not t.duties:
                     reason = f"任务 {t.id} 没有地方落实举措"
@@ -115,7 +115,7 @@ def _targets(
                 raise UserError(
                     f"{name}不是任务 {t.id} 的执行部门（执行部门：{'、'.join(t.departments)}）"
                 )
-        out += [_Target(t, name, None, "must") for name in (depts or t.departments)]
+        out += [Target(t, name, None, "must") for name in (depts or t.departments)]
     unique = {(x.task.id, x.unit, x.duty): x for x in reversed(out)}  # each part once,
     return sorted(unique.values(), key=out.index)  # in the order first given
 
@@ -143,26 +143,52 @@ def mark(
     note = clean_text(note, "备注")
     if clear_note and note is not None:
         raise UserError("--note 与 --clear-note 只能选一个")
-    targets = _targets(tl, numbers, province, departments or [])
+    targets = targets_of(tl, numbers, province, departments or [])
     if new == "not_applicable":
         for target in targets:
-            if target.duty is None:
-                raise UserError(
-                    f"任务 {target.task.id} 是{target.unit}的职责，国家知识产权局各部门的任务都须完成，不能标为不涉及"
-                )
-            if target.level == "must":
-                rule = target.task.duties[target.duty - 1].rule.text
-                raise UserError(
-                    f"{duty_label(target.task, target.duty)} 对{target.unit}是必做（{rule}），不能标为不涉及"
-                )
-    stamp = at or now()
+            problem = not_applicable_problem(target)
+            if problem:
+                raise UserError(problem)
+    parts = [Part(target, new, note, clear_note) for target in targets]
+    return record(tl, parts, at or now())
+
+
+def not_applicable_problem(target: Target) -> str | None:
+    """Why this part may not be marked 不涉及, or None."""
+    if target.duty is None:
+        return f"任务 {target.task.id} 是{target.unit}的职责，国家知识产权局各部门的任务都须完成，不能标为不涉及"
+    if target.level == "must":
+        rule = target.task.duties[target.duty - 1].rule.text
+        return f"{duty_label(target.task, target.duty)} 对{target.unit}是必做（{rule}），不能标为不涉及"
+    return None
+
+
+@dataclass(frozen=True)
+class Part:
+    """What to record on one part: a status (None: keep), a note (None: keep)."""
+
+    target: Target
+    status: str | None
+    note: str | None
+    clear_note: bool = False
+
+
+def record(tl: TaskList, parts: list[Part], stamp: str, source: str | None = None) -> list[Change]:
+    """Record parts as one change (one seq); what is already so is left out.
+
+    不涉及 on an if_member duty also records the province as not a member of
+    the duty's group (the province's own declaration, dated).
+    """
     seq = _next_seq(tl)
     changes: list[Change] = []
-    for target in targets:
+    for part in parts:
+        target = part.target
         stored = target.stored()
         current = stored or Progress()
-        status_now = new or current.status
-        note_now = None if clear_note else (note if note is not None else current.note)
+        status_now = part.status or current.status
+        note_now = (
+            None if part.clear_note else (part.note if part.note is not None else current.note)
+        )
         if (status_now, note_now) == (current.status, current.note):
             continue
         changes.append(
@@ -176,6 +202,7 @@ def mark(
                 new=status_now,  # type: ignore[arg-type]
                 note=note_now,
                 before=stored.plain() if stored else None,
+                source=source,
             )
         )
         target.put(Progress(status=status_now, note=note_now, updated=stamp))  # type: ignore[arg-type]
@@ -184,8 +211,9 @@ def mark(
             assert group is not None
             if tl.group(group).membership(target.unit) is None:
                 label = duty_label(target.task, target.duty)
-                source = f"{target.unit}自行声明不涉及（ipq mark {label} 不涉及，{stamp[:10]}）"
-                changes.append(_set_membership(tl, group, target.unit, False, source, seq, stamp))
+                how = source or f"ipq mark {label} 不涉及"
+                said = f"{target.unit}自行声明不涉及（{how}，{stamp[:10]}）"
+                changes.append(_set_membership(tl, group, target.unit, False, said, seq, stamp))
     tl.history.extend(changes)
     return changes
 
@@ -324,10 +352,10 @@ def undo(tl: TaskList, force: bool = False) -> list[Change]:
     return undone
 
 
-def _target_of(tl: TaskList, ch: Change) -> _Target:
+def _target_of(tl: TaskList, ch: Change) -> Target:
     t = tl.task(ch.task or 0)
     assert t is not None  # validation holds every mark's task to exist
-    return _Target(t, ch.unit, ch.duty, "must")
+    return Target(t, ch.unit, ch.duty, "must")
 
 
 def _label(status: str | None, note: str | None) -> str:
@@ -410,7 +438,8 @@ def describe(ch: Change, tl: TaskList | None = None) -> str:
         if tl is not None
         else f"任务 {ch.task}{f'.{ch.duty}' if ch.duty else ''}（{ch.unit}）"
     )
-    return f"{where}：{old} → {new}{note}"
+    came = f"〔来自 {visible(ch.source)}〕" if ch.source else ""
+    return f"{where}：{old} → {new}{note}{came}"
 
 
 def history(tl: TaskList, number: str | None = None, unit: str | None = None) -> list[Change]:

@@ -209,6 +209,7 @@ class Change:
     member: Member | None = None
     index: Int | None = None
     replaced: Member | None = None
+    source: Str | None = None  # where a change came from: a returned form and who filled it
     __pydantic_config__ = _CONFIG
 
 

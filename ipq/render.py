@@ -487,6 +487,7 @@ def change_json(ch: Change) -> dict[str, Any]:
         "new": ch.new,
         "note": ch.note,
         "duty": ch.duty,
+        "source": ch.source,
     }
 
 
@@ -690,3 +691,37 @@ def print_board(b: Board) -> None:
             f"{legend}；! 逾期；? 待确认（涉及则必做，尚未答复）；选 已承担的选做；空白 与该省份无关。"
         )
     )
+
+
+def print_import_plan(name: str, unit: str, planned: list[Any]) -> None:
+    """What an import would change (--dry-run): unit, number, old → new, note."""
+    out = console()
+    if not planned:
+        out.print(f"{name}：与台账一致，没有变化。")
+        return
+    table = new_table(
+        ("单位", {**SHORT}),
+        ("编号", {**SHORT, "justify": "right"}),
+        ("原状态 → 新状态", {**FOLD, "min_width": 12}),
+        ("备注", {**FOLD, "ratio": 1}),
+        title=f"{name}：将导入 {len(planned)} 项变更（未写入）",
+    )
+    for p in planned:
+        target, new = p.part.target, p.part.status or p.old.status
+        number = (
+            str(target.task.id)
+            if target.duty is None
+            else (
+                f"{target.task.id}.{target.duty}"
+                if len(target.task.duties) > 1
+                else str(target.task.id)
+            )
+        )
+        note = visible(p.part.note or "") if p.part.note != p.old.note else "（不变）"
+        table.add_row(
+            unit if target.duty is not None else target.unit,
+            number,
+            f"{STATUS_LABELS[p.old.status]} → {STATUS_LABELS[new]}",
+            note if p.part.note or p.old.note is None else (note if p.part.note else "（清除）"),
+        )
+    out.print(table)

@@ -86,10 +86,10 @@ def test_xlsx_for_a_province(ledger: Path, tmp_path: Path) -> None:
 
     out = tmp_path / "zj.xlsx"
     assert invoke("export", "-p", "浙江", "-o", str(out), "-f", str(ledger)).exit_code == 0
-    ws = load_workbook(out).active
+    ws = load_workbook(out).active  # the fill-in form (test_forms.py), still a report
     assert "浙江省" in ws["A1"].value
-    assert [c.value for c in ws[3]][:5] == ["编号", "任务", "要求", "依据", "地方落实举措"]
-    rows = list(ws.iter_rows(min_row=4, values_only=True))
+    assert [c.value for c in ws[6]][:5] == ["编号", "任务", "要求", "依据", "地方落实举措"]
+    rows = list(ws.iter_rows(min_row=7, values_only=True))
     by_task = {str(r[0]): r for r in rows}
     assert by_task["5"][6] == "已完成" or by_task["5"][6].startswith("已完成")
     assert by_task["5"][7] == "中心已运行"

@@ -158,7 +158,7 @@ def test_history_newest_first_and_filters(data_copy: Path) -> None:
         (12, "保护司", "todo", "in_progress"),
     ]
     assert list(items[0]) == [
-        *["seq", "at", "action", "task", "unit", "group", "old", "new", "note", "duty"]
+        *["seq", "at", "action", "task", "unit", "group", "old", "new", "note", "duty", "source"]
     ]
     assert items[0]["duty"] == 1 and items[1]["duty"] is None
     assert [h["task"] for h in json.loads(invoke("history", "12", "--json", *f).stdout)] == [12] * 4
