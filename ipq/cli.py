@@ -677,6 +677,15 @@ def where(file: FileOpt = None) -> None:
         print("默认单位：未设定（可用 ipq config set unit 浙江 设定）", file=sys.stderr)
     else:
         print(f"默认单位：{unit.value}（来自{unit.origin}）", file=sys.stderr)
+    if location.is_bundled:
+        return
+    from . import gitrepo
+
+    git = gitrepo.state(location.path)
+    if git is not None:
+        driver = "已启用" if git.active else "未启用（运行 ipq git-setup）"
+        changed = "有未提交的修改" if git.uncommitted else "没有未提交的修改"
+        print(f"git 仓库：{git.repo}；合并驱动{driver}；台账{changed}", file=sys.stderr)
 
 
 config_app = typer.Typer(cls=IpqGroup, help="设置：默认单位等。", invoke_without_command=True)
@@ -1054,6 +1063,53 @@ def collect(
     render.print_board(make_board(_load(file), _as_of(as_of)))
     if refused:
         raise typer.Exit(EXIT_USER)
+
+
+@app.command("merge")
+def merge(
+    base: Annotated[
+        Path,
+        typer.Argument(help="共同的祖先版本（git 的 %O）。", show_default=False, readable=False),
+    ],
+    ours: Annotated[
+        Path,
+        typer.Argument(
+            help="我们的版本，合并结果写回这里（%A）。", show_default=False, readable=False
+        ),
+    ],
+    theirs: Annotated[
+        Path, typer.Argument(help="他们的版本（%B）。", show_default=False, readable=False)
+    ],
+) -> None:
+    """三方合并台账（git 的合并驱动）：结果写回 OURS。
+
+    进度按单位合并，两边都改的取较晚的一次（变更记录两边都保留，并给出提示）；
+    变更记录按 id 取并集；清单本身的文字两边改得不同则是冲突：OURS 不变，退出码 1。
+    """
+    from .store import merge_files
+
+    result = merge_files(base, ours, theirs)
+    for line in result.warnings:
+        print(f"提示：{line}", file=sys.stderr)
+    if result.conflicts:
+        for line in result.conflicts:
+            print(line, file=sys.stderr)
+        raise typer.Exit(EXIT_USER)
+
+
+@app.command("git-setup")
+def git_setup(file: FileOpt = None) -> None:
+    """在 git 仓库中登记台账的合并驱动（可重复运行）。
+
+    写入 .gitattributes（请提交）和本副本的 git config merge.ipq.*（每个副本运行一次）。
+    """
+    from . import gitrepo
+    from .store import locate
+
+    location = locate(file)
+    done = gitrepo.setup(location.path)
+    for line in done or ["合并驱动已登记，无需改动。"]:
+        print(line)
 
 
 def main() -> None:

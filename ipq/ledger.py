@@ -25,6 +25,39 @@ def now() -> str:
     return datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+def new_id() -> str:
+    """A globally unique id for a change: time-ordered hex, then randomness."""
+    import secrets
+    import time
+
+    return f"{time.time_ns():x}{secrets.token_hex(6)}"
+
+
+def who() -> str:
+    """Who makes a change: IPQ_USER, else user@host."""
+    import getpass
+    import os
+    import socket
+
+    given = os.environ.get("IPQ_USER", "").strip()
+    if given:
+        return given
+    try:
+        user = getpass.getuser()
+    except Exception:  # no user name in this environment
+        user = "?"
+    return f"{user}@{socket.gethostname()}"
+
+
+def _stamped(changes: list[Change]) -> list[Change]:
+    """Give each new change its id and author, in the history."""
+    by = who() if changes else None
+    for ch in changes:
+        ch.id = new_id()
+        ch.by = by
+    return changes
+
+
 def clean_text(text: str | None, what: str) -> str | None:
     """User text to record: None when blank; refused when it is not valid Unicode.
 
@@ -214,7 +247,7 @@ def record(tl: TaskList, parts: list[Part], stamp: str, source: str | None = Non
                 how = source or f"ipq mark {label} 不涉及"
                 said = f"{target.unit}自行声明不涉及（{how}，{stamp[:10]}）"
                 changes.append(_set_membership(tl, group, target.unit, False, said, seq, stamp))
-    tl.history.extend(changes)
+    tl.history.extend(_stamped(changes))
     return changes
 
 
@@ -298,7 +331,7 @@ def _group_change(
         if member is False and state is False:
             raise UserError(f"{p}已声明不是“{name}”的成员")
         changes.append(_set_membership(tl, name, p, member, text, seq, stamp))
-    tl.history.extend(changes)
+    tl.history.extend(_stamped(changes))
     return changes
 
 

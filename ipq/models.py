@@ -210,7 +210,24 @@ class Change:
     index: Int | None = None
     replaced: Member | None = None
     source: Str | None = None  # where a change came from: a returned form and who filled it
+    id: Str | None = None  # globally unique; entries written before ids have one derived (key())
+    by: Str | None = None  # who made it: user@host, or IPQ_USER
     __pydantic_config__ = _CONFIG
+
+    def key(self) -> str:
+        """The change's identity: its id, or for an entry written before ids, a hash of
+        what it says (the same in every copy of the file, so copies still merge)."""
+        if self.id:
+            return self.id
+        import hashlib
+
+        member = self.member.province if self.member else ""
+        said = "|".join(
+            str(x)
+            for x in (self.seq, self.at, self.action, self.task, self.unit, self.duty,
+                      self.group, self.old, self.new, self.note, member)
+        )  # fmt: skip
+        return "h" + hashlib.blake2b(said.encode(), digest_size=10).hexdigest()
 
 
 @dataclass(slots=True, kw_only=True)
@@ -355,7 +372,11 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
                 check_time((*loc, number, "updated"), pp.updated)
 
     last = 0
+    seen_ids: set[str] = set()
     for hi, ch in enumerate(tl.history):
+        if ch.key() in seen_ids:
+            add(("history", hi, "id"), f"变更记录的 id 重复：{ch.key()}")
+        seen_ids.add(ch.key())
         if ch.seq < max(last, 1):
             add(("history", hi, "seq"), f"变更序号应从 1 起按顺序递增，实为 {ch.seq}")
         last = ch.seq

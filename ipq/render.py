@@ -488,6 +488,8 @@ def change_json(ch: Change) -> dict[str, Any]:
         "note": ch.note,
         "duty": ch.duty,
         "source": ch.source,
+        "id": ch.key(),
+        "by": ch.by,
     }
 
 

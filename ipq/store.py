@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .errors import DataFileError
 
@@ -498,3 +498,44 @@ def modify(
         if source == target:
             cache.discard(raw)  # the old bytes are gone: their entry would only take room
     return changes, Saved(target, not exists, proof)
+
+
+def merge_files(base: Path, ours: Path, theirs: Path) -> Any:
+    """git's merge driver: merge three versions; a clean result replaces ``ours``.
+
+    The result is validated and proven like any write (and keeps ``ours``'s
+    layout where it can). With conflicts, ``ours`` is left as it was.
+    """
+    from .merge import merge
+    from .validation import to_data, validate
+
+    raw = read_bytes(ours)
+    original = parse(raw, ours.name)
+    mine = parse(raw, ours.name)
+    result = merge(load(base), mine, load(theirs))
+    if result.ledger is None:
+        return result
+    try:
+        intended = validate(to_data(result.ledger), ours.name)
+    except DataFileError as exc:
+        result.conflicts += exc.problems or [exc.message]
+        result.ledger = None
+        return result
+    kept = 0
+    for a, b in zip(original.history, intended.history, strict=False):
+        if a != b:
+            break
+        kept += 1
+    tasks = {t.id for t, o in zip(intended.tasks, original.tasks, strict=False) if t != o}
+    if len(intended.tasks) != len(original.tasks):
+        tasks = {t.id for t in intended.tasks}
+    groups = {g.name for g in intended.groups} - {
+        g.name for g in original.groups if g in intended.groups
+    }
+    content, proof = proven_content(raw, intended, ours.name, tasks, groups, kept)
+    write_atomic(resolved(ours), content)
+    from . import cache
+
+    cache.put(content, proof)
+    result.ledger = proof
+    return result

@@ -158,7 +158,8 @@ def test_history_newest_first_and_filters(data_copy: Path) -> None:
         (12, "保护司", "todo", "in_progress"),
     ]
     assert list(items[0]) == [
-        *["seq", "at", "action", "task", "unit", "group", "old", "new", "note", "duty", "source"]
+        *["seq", "at", "action", "task", "unit", "group", "old", "new", "note", "duty", "source"],
+        *["id", "by"],
     ]
     assert items[0]["duty"] == 1 and items[1]["duty"] is None
     assert [h["task"] for h in json.loads(invoke("history", "12", "--json", *f).stdout)] == [12] * 4
@@ -211,10 +212,12 @@ def test_a_mark_changes_only_that_tasks_progress_and_the_history(data_copy: Path
         "  unit",
         "  old",
         "  new",
+        "  id",
+        "  by",
     ]
     progress = after.index("  progress:")
     assert after[progress - 1] == "    kind: milestone" and after[progress + 5] == "- id: 15"
-    assert after[-7:] == [line[1:] for line in added[-7:]]  # the history is at the end
+    assert after[-9:] == [line[1:] for line in added[-9:]]  # the history is at the end
 
 
 def test_groups_add_and_remove(data_copy: Path) -> None:
