@@ -882,14 +882,11 @@ def _export_forms(tl: Any, kind: str, folder: Path, day: date, force: bool) -> N
     from .forms import form_of, form_xlsx
     from .ledger import now
     from .names import PROVINCE_NAMES
-    from .store import write_atomic
+    from .store import make_dir, write_atomic
 
     if folder.exists() and not folder.is_dir():
         raise UserError(f"{folder} 不是目录；--{kind} all 需要一个目录，如 -o 台账/")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataFileError(f"{folder}: 无法创建目录（{exc.strerror}）") from None
+    make_dir(folder)
     units = list(PROVINCE_NAMES) if kind == "province" else [d.name for d in tl.departments]
     targets = [folder / f"{unit}.xlsx" for unit in units]
     existing = [p.name for p in targets if p.exists()]

@@ -54,13 +54,10 @@ def read() -> dict[str, Any]:
 def _write(values: dict[str, Any]) -> Path:
     import tomli_w
 
-    from .store import locked, resolved, write_atomic
+    from .store import locked, make_dir, resolved, write_atomic
 
     file = path()
-    try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataFileError(f"{file.parent}: 无法创建配置目录（{exc.strerror}）") from None
+    make_dir(file.parent, "配置目录")
     real = resolved(file)
     with locked(real):
         write_atomic(real, tomli_w.dumps(values).encode("utf-8"))

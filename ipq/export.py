@@ -21,6 +21,7 @@ from .models import STATUS_LABELS, Deadline, Progress, Task, TaskList
 from .query import (
     LEVEL_LABELS,
     Board,
+    DutyState,
     Obligations,
     Tally,
     duty_tally,
@@ -153,28 +154,25 @@ def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[An
     )
 
 
+#: The verbatim columns of a province's duties, in its report and in its form.
+DUTY_COLUMNS = [
+    Column("编号", 6, wrap=False),
+    Column("任务", 20),
+    Column("要求", 10),
+    Column("依据", 18),
+    Column("地方落实举措", 64),
+]
+
+
+def duty_cells(o: DutyState) -> list[str]:
+    return [o.number, o.task.title, LEVEL_LABELS[o.level], o.duty.rule.text, o.duty.measures]
+
+
 def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any) -> Report:
-    columns = [
-        Column("编号", 6, wrap=False),
-        Column("任务", 22),
-        Column("要求", 10),
-        Column("依据", 20),
-        Column("地方落实举措", 70),
-        *_PROGRESS_COLUMNS,
-    ]
+    columns = [*DUTY_COLUMNS, *_PROGRESS_COLUMNS]
     rows = []
     for o in obs.items:
-        t = o.task
-        rows.append(
-            [
-                o.number,
-                t.title,
-                LEVEL_LABELS[o.level],
-                o.duty.rule.text,
-                o.duty.measures,
-                *_progress_cells(t.deadline, o.progress, as_of, o.level),
-            ]
-        )
+        rows.append([*duty_cells(o), *_progress_cells(o.task.deadline, o.progress, as_of, o.level)])
     return Report(
         f"{tl.meta.title}：{obs.province}",
         f"{obs.province} · 共 {len(obs.items)} 项地方落实举措",

@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
-from .export import LINE_POINTS, Column, wrapped_lines
+from .export import DUTY_COLUMNS, LINE_POINTS, Column, duty_cells, wrapped_lines
 from .ledger import Part, Target, not_applicable_problem, targets_of
 from .models import STATUS_LABELS, STATUSES, Progress, TaskList
-from .query import LEVEL_LABELS, duty_states, find_number, resolve_status
+from .query import duty_states, find_number, resolve_status
 from .util import FORMULA_START, visible
 
 FORM_SHEET = "台账"
@@ -79,31 +79,11 @@ def form_of(tl: TaskList, unit: str, kind: str, as_of: date, made: str) -> Form:
     """The form of a province's duties, or of a department's parts of its tasks."""
     rows: list[FormRow] = []
     if kind == "province":
-        columns = [
-            Column("编号", 6, wrap=False),
-            Column("任务", 18),
-            Column("要求", 10),
-            Column("依据", 18),
-            Column("地方落实举措", 60),
-            Column("完成时间", 12),
-        ]
+        columns = [*DUTY_COLUMNS, Column("完成时间", 12)]
         for t in tl.tasks:
             for s in duty_states(tl, t, unit):
-                rows.append(
-                    FormRow(
-                        s.number,
-                        [
-                            s.number,
-                            t.title,
-                            LEVEL_LABELS[s.level],
-                            s.duty.rule.text,
-                            s.duty.measures,
-                            t.deadline.text,
-                        ],
-                        s.progress,
-                        s.level != "must",
-                    )
-                )
+                cells = [*duty_cells(s), t.deadline.text]
+                rows.append(FormRow(s.number, cells, s.progress, s.level != "must"))
     else:
         columns = [
             Column("编号", 6, wrap=False),

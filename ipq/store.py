@@ -88,6 +88,14 @@ def locate(file: Path | None) -> Location:
     return Location(bundled_path(), "bundled")
 
 
+def make_dir(folder: Path, what: str = "目录") -> None:
+    """Create ``folder`` (and its parents), or say in one line why not."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataFileError(f"{folder}: 无法创建{what}（{exc.strerror}）") from None
+
+
 # -- loading ----------------------------------------------------------------
 
 
@@ -379,10 +387,7 @@ def init_copy(path: Path | None, force: bool) -> Path:
         raise UserError(f"{target} 是一个目录，请给出文件路径，如 {target / BUNDLED_NAME}")
     if target.exists() and not force:
         raise UserError(f"{target} 已存在；要覆盖请加 --force（原有进度会丢失）")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataFileError(f"{target.parent}: 无法创建目录（{exc.strerror}）") from None
+    make_dir(target.parent)
     content = read_bytes(bundled_path())
     real = resolved(target)
     with locked(real):
@@ -460,10 +465,7 @@ def modify(
     """
     if location.is_bundled:
         copy = working_copy_path()
-        try:
-            copy.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DataFileError(f"{copy.parent}: 无法创建工作副本目录（{exc.strerror}）") from None
+        make_dir(copy.parent, "工作副本目录")
         target = resolved(copy)
     else:
         target = resolved(location.path)
