@@ -599,18 +599,20 @@ BOARD_MARKS = {
 
 
 def board_cell(state: DutyState | None, as_of: date) -> str:
-    """A compact cell: the status mark, ! when overdue, 选 for a duty taken up by
-    choice, ? for an if_member duty not yet answered (待确认)."""
+    """A compact cell: the status mark, ! when overdue; 选 on an optional duty
+    (alone while it is not taken up); ? for an if_member duty not yet answered (待确认)."""
     if state is None:
         return ""
     if state.to_confirm:
         return "?"
+    if state.level == "optional" and state.progress.status == "todo":
+        return "选"
     symbol, ascii_ = BOARD_MARKS[state.progress.status]
     mark = glyph(symbol, ascii_)
     if state.overdue(as_of):
         mark += "!"
-    elif state.level == "optional" and state.progress.status not in ("not_applicable",):
-        mark += "选" if state.binding else ""
+    if state.level == "optional" and state.binding:
+        mark += "选"
     return mark
 
 
@@ -689,9 +691,7 @@ def print_board(b: Board) -> None:
         f"{glyph(sym, asc)} {STATUS_LABELS[st]}" for st, (sym, asc) in BOARD_MARKS.items()
     )
     out.print(
-        Text(
-            f"{legend}；! 逾期；? 待确认（涉及则必做，尚未答复）；选 已承担的选做；空白 与该省份无关。"
-        )
+        Text(f"{legend}；! 逾期；? 待确认（涉及则必做，尚未答复）；选 选做；空白 与该省份无关。")
     )
 
 

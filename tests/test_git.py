@@ -125,16 +125,25 @@ def test_the_same_part_changed_on_both_sides_takes_the_later_and_keeps_both(
 ) -> None:
     a, b = clone(origin, tmp_path / "a", "a"), clone(origin, tmp_path / "b", "b")
     ok(ipq(a, "mark", "3", "-s", "in_progress", "-n", "A"))
+    ok(ipq(b, "mark", "8.2", "-p", "浙江", "-s", "blocked", "-n", "B 先"))
+    time.sleep(1.1)  # the times are to the second
+    ok(ipq(a, "mark", "8.2", "-p", "浙江", "-s", "done", "-n", "A 后"))
     git(a, "commit", "-qam", "a")
     git(a, "push", "-q")
-    time.sleep(1.1)  # the times are to the second
+    time.sleep(1.1)
     ok(ipq(b, "mark", "3", "-s", "done", "-n", "B"))
     git(b, "commit", "-qam", "b")
     res = git(b, "pull", "--no-edit")
-    assert "两边都改了，采用较晚的“已完成”" in res.stderr + res.stdout
+    said = res.stderr + res.stdout
+    assert "任务 3（商标局）：两边都改了，采用较晚的“已完成”" in said
+    assert "任务 8.2（浙江省）：两边都改了，采用较晚的“已完成”" in said  # a province's duty too
     shown = json.loads(ok(ipq(b, "show", "3", "--json")))
     assert (shown["status"], shown["note"]) == ("done", "B")
-    assert [(h["new"], h["note"]) for h in history(b)] == [("done", "B"), ("in_progress", "A")]
+    duty = json.loads(ok(ipq(b, "show", "8", "--json")))["provinces_progress"]
+    assert [(d["number"], d["status"], d["note"]) for d in duty] == [("8.2", "done", "A 后")]
+    said = [(h["new"], h["note"]) for h in history(b)]  # both sides' changes, in time order
+    assert said[:2] == [("done", "B"), ("done", "A 后")]  # (the first two came in one second)
+    assert set(said[2:]) == {("blocked", "B 先"), ("in_progress", "A")}
     # and the other way round: A pulls, B's later mark still wins
     git(b, "push", "-q")
     git(a, "pull", "-q", "--no-edit")
