@@ -22,6 +22,9 @@ from .errors import EXIT_OUTPUT, EXIT_USER, DataFileError, IpqError, ReturnRefus
 class IpqGroup(TyperGroup):
     """Turns every error into one plain line and a documented exit code."""
 
+    def arranged(self, args: list[str]) -> list[str]:
+        return _arranged(self, args)
+
     def main(  # type: ignore[override]
         self,
         args: Any = None,
@@ -31,7 +34,17 @@ class IpqGroup(TyperGroup):
     ) -> Any:
         _tolerant_streams()
         try:
-            result = super().main(args=args, prog_name=prog_name, standalone_mode=False, **extra)
+            args = self.arranged(list(sys.argv[1:] if args is None else args))
+            if args == ["--version"]:
+                from . import __version__
+
+                print(f"ipq {__version__}")
+                args = None
+                result = 0
+            else:
+                result = super().main(
+                    args=args, prog_name=prog_name, standalone_mode=False, **extra
+                )
             sys.stdout.flush()  # a full disk or a closed pipe shows here, not at exit
         except OSError as exc:  # data files raise IpqError: this is the output failing
             code = _output_failed(exc)
@@ -52,6 +65,49 @@ class IpqGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+#: Options every command (or its group) takes, which may also stand before the command.
+GLOBAL_VALUED = ("-f", "--file")
+GLOBAL_FLAGS = ("--json",)
+
+
+def _arranged(group: Any, args: list[str]) -> list[str]:
+    """``ipq`` alone is its overview; global options before the command move after it;
+    an option that takes one value, given twice, is refused rather than the last kept."""
+    if not args:
+        return ["--help"]
+    if args[0] in ("--version", "-V"):
+        return ["--version"]
+    moved: list[str] = []
+    while args and (args[0] in (*GLOBAL_VALUED, *GLOBAL_FLAGS) or args[0].startswith("--file=")):
+        take = 2 if args[0] in GLOBAL_VALUED else 1
+        moved += args[:take]
+        args = args[take:]
+    if moved and (not args or args[0].startswith("-")):
+        raise UserError("全局选项之后请写命令，如 ipq -f 台账.yaml list 或 ipq --json board")
+    args = [*args, *moved]
+    _refuse_repeats(group, args)
+    return args
+
+
+def _refuse_repeats(group: Any, args: list[str]) -> None:
+    command, rest = group, args
+    while hasattr(command, "commands") and rest and rest[0] in command.commands:
+        command, rest = command.commands[rest[0]], rest[1:]
+    for param in getattr(command, "params", []):
+        if getattr(param, "param_type_name", "") != "option" or param.multiple or param.is_flag:
+            continue
+        given = [
+            a
+            for a in rest
+            if a in param.opts
+            or a.startswith(tuple(f"{o}=" for o in param.opts if o.startswith("--")))
+        ]
+        if len(given) > 1:
+            raise UserError(
+                f"选项 {param.opts[0]} 只能写一次（这里写了 {len(given)} 次：{'、'.join(given)}）"
+            )
 
 
 def _tolerant_streams() -> None:
@@ -120,7 +176,7 @@ def _report(exc: IpqError) -> None:
 
 app = typer.Typer(
     cls=IpqGroup,
-    no_args_is_help=True,
+    no_args_is_help=False,
     add_completion=False,
     help="ipq：《2019年推动知识产权高质量发展任务清单》的查询与进度台账。",
     context_settings={"help_option_names": ["-h", "--help"]},
@@ -479,10 +535,8 @@ def groups_exclude(
 
 
 def _group_file(ctx: typer.Context, file: Path | None) -> Path | None:
-    """-f before or after the subcommand; both, if they differ, is refused."""
+    """-f before or after the subcommand (both at once is refused as a repeated option)."""
     outer: Path | None = ctx.obj
-    if file is not None and outer is not None and file != outer:
-        raise UserError(f"-f 给出了两个不同的数据文件（{outer} 和 {file}），请只写一个")
     return file if file is not None else outer
 
 

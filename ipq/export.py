@@ -73,6 +73,12 @@ def choose_format(fmt: str | None, output: Path | None) -> str:
         wanted = {"markdown": "md", "excel": "xlsx", "htm": "html"}.get(wanted, wanted)
         if wanted not in FORMATS:
             raise UserError(f"未知的格式“{fmt}”，可用：{'、'.join(FORMATS)}")
+        implied = _SUFFIXES.get(output.suffix.lower()) if output is not None else None
+        if implied is not None and implied != wanted:
+            raise UserError(
+                f"--format {wanted} 与输出文件 {output} 的扩展名不符（那是 {implied}）；"
+                f"请改用 .{wanted} 结尾的文件名，或去掉 --format"
+            )
         return wanted
     if output is not None and output.suffix.lower() in _SUFFIXES:
         return _SUFFIXES[output.suffix.lower()]

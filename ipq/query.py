@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -53,11 +55,22 @@ def resolve_level(text: str) -> str:
     return LEVEL_REGISTRY.resolve(text)
 
 
+_DATE = re.compile(r"(\d{4})(?:[-/.年](\d{1,2})[-/.月](\d{1,2})日?|(\d{2})(\d{2}))")
+
+
 def parse_date(text: str) -> date:
+    """A date as people write it: 2019-12-31, 2019/12/31, 2019.12.31, 2019年12月31日,
+    2019-2-3, 20191231; full-width digits too (２０１９-１２-３１)."""
+    m = _DATE.fullmatch(unicodedata.normalize("NFKC", text).strip())
     try:
-        return date.fromisoformat(text.strip())
+        if m is None:
+            raise ValueError
+        year, month, day = m.group(1), m.group(2) or m.group(4), m.group(3) or m.group(5)
+        return date(int(year), int(month), int(day))
     except ValueError:
-        raise UserError(f"日期“{text}”无效，请写作 年-月-日，如 2019-12-31") from None
+        raise UserError(
+            f"日期“{text}”无效，请写作 年-月-日，如 2019-12-31、2019/12/31 或 2019年12月31日"
+        ) from None
 
 
 # -- tasks ------------------------------------------------------------------
@@ -76,7 +89,7 @@ def find_number(tl: TaskList, text: str) -> tuple[Task, int | None]:
 
     "5.1" is accepted for the only duty of task 5, which tables show as "5".
     """
-    cleaned = text.strip().rstrip(".、")
+    cleaned = unicodedata.normalize("NFKC", text).strip().rstrip(".、")  # ８．２ is 8.2
     span = f"本清单任务编号为 1–{len(tl.tasks)}；地方落实举措如 8.1、8.2"
     head, dot, tail = cleaned.partition(".")
     parts = [head, tail] if dot else [head]
