@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from .models import STATUS_LABELS, Change, Deadline, Progress, Task, TaskList
@@ -238,7 +239,6 @@ def _unit_status(tl: TaskList, t: Task, as_of: date, unit: str | None, dept: boo
 def tasks_table(
     tl: TaskList, tasks: list[Task], as_of: date, unit: str | None = None, dept: bool = False
 ) -> Table:
-    from rich.text import Text
 
     status_head = f"状态（{unit}）" if unit and not dept else "状态"
     title = f"{tl.meta.title}（{unit}的部分）" if dept and unit else tl.meta.title
@@ -256,14 +256,14 @@ def tasks_table(
             if current is not None:
                 table.add_section()
             cat = tl.category(t.category)
-            table.add_row("", Text(f"{cat.numeral}、{cat.title}", style="bold"), "", "", "")
+            table.add_row("", cjk(f"{cat.numeral}、{cat.title}", style="bold"), "", "", "")
             current = t.category
         table.add_row(
             str(t.id),
-            Text(t.title),
-            Text("、".join(t.departments)),
-            Text(t.deadline.text),
-            Text(_unit_status(tl, t, as_of, unit, dept)),
+            cjk(t.title),
+            cjk("、".join(t.departments)),
+            cjk(t.deadline.text),
+            cjk(_unit_status(tl, t, as_of, unit, dept)),
         )
     return table
 
@@ -280,11 +280,10 @@ def print_tasks(
 
 
 def print_task(tl: TaskList, t: Task, as_of: date) -> None:
-    from rich.text import Text
 
     out = console()
     cat = tl.category(t.category)
-    out.print(Text(f"任务 {t.id}：{t.title}", style="bold"))
+    out.print(para(f"任务 {t.id}：{t.title}", style="bold"))
     lines = [
         ("类别", f"{cat.numeral}、{cat.title}"),
         ("执行部门", "、".join(t.departments)),
@@ -292,32 +291,32 @@ def print_task(tl: TaskList, t: Task, as_of: date) -> None:
         ("状态", _unit_status(tl, t, as_of, None, False)),
     ]
     for label, value in lines:
-        out.print(Text(f"{label}：{value}"))
+        out.print(para(f"{label}：{value}"))
     if len(t.departments) > 1 or t.progress.departments:
         for d in t.departments:
             p = t.department_progress(d)
             note = f"（{visible(p.note)}）" if p.note else ""
             when = f" {p.updated.replace('T', ' ')[:16]}" if p.updated else ""
-            out.print(Text(f"  {d}：{status_text(p.status, t.deadline, as_of)}{note}{when}"))
+            out.print(para(f"  {d}：{status_text(p.status, t.deadline, as_of)}{note}{when}"))
     out.print()
-    out.print(Text("落实举措（国家知识产权局）", style="bold"))
-    out.print(Text(t.national_measures))
+    out.print(para("落实举措（国家知识产权局）", style="bold"))
+    out.print(para(t.national_measures))
     for i, duty in enumerate(t.duties, start=1):
         out.print()
-        out.print(Text(f"地方落实举措 {i}（省份：{duty.rule.text}）", style="bold"))
-        out.print(Text(duty.measures))
+        out.print(para(f"地方落实举措 {i}（省份：{duty.rule.text}）", style="bold"))
+        out.print(para(duty.measures))
     if not t.duties:
         out.print()
         out.print("本任务没有地方落实举措，对省份没有要求。")
     recorded = provinces_progress_json(tl, t, as_of)
     if recorded:
         out.print()
-        out.print(Text("省份进度", style="bold"))
+        out.print(para("省份进度", style="bold"))
         for r in recorded:
             note = f"（{visible(r['note'])}）" if r["note"] else ""
             label = f"{r['number']} " if len(t.duties) > 1 else ""
             text = status_text(r["status"], t.deadline, as_of, r["level"])
-            out.print(Text(f"{r['province']}：{label}{text}{note}"))
+            out.print(para(f"{r['province']}：{label}{text}{note}"))
 
 
 def print_departments(rows: list[tuple[str, str, list[Task], Tally]]) -> None:
@@ -331,9 +330,9 @@ def print_departments(rows: list[tuple[str, str, list[Task], Tally]]) -> None:
     )
     for name, english, tasks, tally in rows:
         table.add_row(
-            name,
-            english,
-            "、".join(str(t.id) for t in tasks),
+            cjk(name),
+            cjk(english),
+            cjk("、".join(str(t.id) for t in tasks)),
             str(len(tasks)),
             f"{tally.done}/{tally.total}",
         )
@@ -341,7 +340,6 @@ def print_departments(rows: list[tuple[str, str, list[Task], Tally]]) -> None:
 
 
 def print_obligations(obs: Obligations, as_of: date) -> None:
-    from rich.text import Text
 
     out = console()
     numbers = [o.number for o in obs.items]
@@ -360,18 +358,18 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
         t = ob.task
         table.add_row(
             number,
-            Text(t.title),
-            Text(LEVEL_LABELS[ob.level]),
-            Text(ob.duty.rule.text),
-            Text(ob.duty.measures),
-            Text(t.deadline.text),
-            Text(status_text(ob.progress.status, t.deadline, as_of, ob.level)),
+            cjk(t.title),
+            cjk(LEVEL_LABELS[ob.level]),
+            cjk(ob.duty.rule.text),
+            cjk(ob.duty.measures),
+            cjk(t.deadline.text),
+            cjk(status_text(ob.progress.status, t.deadline, as_of, ob.level)),
         )
     if obs.items:
         out.print(table)
     else:
         out.print("没有符合条件的地方举措。")
-    out.print(Text(obligations_summary(obs)))
+    out.print(para(obligations_summary(obs)))
 
 
 def fix_widths(table: Table, total: int) -> None:
@@ -447,18 +445,17 @@ def groups_json(tl: TaskList) -> list[dict[str, Any]]:
 
 
 def print_groups(tl: TaskList) -> None:
-    from rich.text import Text
 
     out = console()
     for g in groups_json(tl):
         state = "名单完整" if g["complete"] else "名单不完整：未列出的省份涉及则必做"
         tasks = "、".join(str(n) for n in g["tasks"])
-        out.print(Text(f"{g['name']}（任务 {tasks}；{state}）", style="bold"))
-        out.print(Text(visible(g["description"])))
+        out.print(para(f"{g['name']}（任务 {tasks}；{state}）", style="bold"))
+        out.print(para(visible(g["description"])))
         if g["members"]:
             table = new_table(("成员", {**FOLD, "min_width": 8}), ("出处", {**FOLD, "ratio": 1}))
             for m in g["members"]:
-                table.add_row(Text(m["province"]), Text(visible(m["source"])))
+                table.add_row(cjk(m["province"]), cjk(visible(m["source"])))
             out.print(table)
         else:
             out.print("（尚无已知成员）")
@@ -467,7 +464,7 @@ def print_groups(tl: TaskList) -> None:
                 ("已声明不属于", {**FOLD, "min_width": 8}), ("出处", {**FOLD, "ratio": 1})
             )
             for m in g["non_members"]:
-                table.add_row(Text(m["province"]), Text(visible(m["source"])))
+                table.add_row(cjk(m["province"]), cjk(visible(m["source"])))
             out.print(table)
         out.print()
 
@@ -494,17 +491,15 @@ def change_json(ch: Change) -> dict[str, Any]:
 
 
 def print_changes(lines: list[str], empty: str) -> None:
-    from rich.text import Text
 
     out = console()
     if not lines:
         out.print(empty)
     for line in lines:
-        out.print(Text(line))
+        out.print(para(line))
 
 
 def print_history(changes: list[Change], tl: TaskList | None = None) -> None:
-    from rich.text import Text
 
     from .ledger import describe
 
@@ -518,7 +513,7 @@ def print_history(changes: list[Change], tl: TaskList | None = None) -> None:
         title="变更记录（最新在前）",
     )
     for ch in changes:
-        table.add_row(str(ch.seq), ch.at.replace("T", " "), Text(describe(ch, tl)))
+        table.add_row(str(ch.seq), ch.at.replace("T", " "), cjk(describe(ch, tl)))
     console().print(table)
 
 
@@ -554,7 +549,6 @@ def summary_json(s: Summary) -> dict[str, Any]:
 
 
 def print_summary(s: Summary) -> None:
-    from rich.text import Text
 
     out = console()
     total = sum(s.statuses.values())
@@ -562,9 +556,9 @@ def print_summary(s: Summary) -> None:
         f"{STATUS_LABELS[k]} {v}" for k, v in s.statuses.items() if v or k != "not_applicable"
     )
     out.print(
-        Text(f"截至 {s.as_of.isoformat()} 共 {total} 项任务，逾期 {s.overdue} 项。", style="bold")
+        cjk(f"截至 {s.as_of.isoformat()} 共 {total} 项任务，逾期 {s.overdue} 项。", style="bold")
     )
-    out.print(Text(f"{counts}。"))
+    out.print(para(f"{counts}。"))
     for title, head, tallies in (
         ("按类别（国家知识产权局进度）", "类别", s.categories),
         ("按牵头部门（该部门自己的部分）", "部门", s.departments),
@@ -581,7 +575,7 @@ def print_summary(s: Summary) -> None:
             columns.append(("待确认", {**SHORT, "justify": "right"}))
         table = new_table(*columns, title=title)
         for t in tallies:
-            cells = [Text(t.name), _bar(t.done, t.binding), f"{t.done}/{t.binding}", str(t.overdue)]
+            cells = [cjk(t.name), _bar(t.done, t.binding), f"{t.done}/{t.binding}", str(t.overdue)]
             table.add_row(*cells, *([str(t.to_confirm)] if provinces else []))
         out.print(table)
 
@@ -650,7 +644,6 @@ def print_board(b: Board) -> None:
     """Provinces × duties. Under 120 columns, one-character abbreviations and no rules."""
     from rich import box
     from rich.table import Table
-    from rich.text import Text
 
     from .names import PROVINCES
 
@@ -691,7 +684,7 @@ def print_board(b: Board) -> None:
         f"{glyph(sym, asc)} {STATUS_LABELS[st]}" for st, (sym, asc) in BOARD_MARKS.items()
     )
     out.print(
-        Text(f"{legend}；! 逾期；? 待确认（涉及则必做，尚未答复）；选 选做；空白 与该省份无关。")
+        cjk(f"{legend}；! 逾期；? 待确认（涉及则必做，尚未答复）；选 选做；空白 与该省份无关。")
     )
 
 
@@ -727,3 +720,96 @@ def print_import_plan(name: str, unit: str, planned: list[Any]) -> None:
             note if p.part.note or p.old.note is None else (note if p.part.note else "（清除）"),
         )
     out.print(table)
+
+
+# -- Chinese line breaking (避头尾) ----------------------------------------------------
+
+#: No line may start with these: the character before moves down with them.
+NO_START = frozenset("、，。；：？！）》」』”’〉】〕…·%,.;:?!)]}）］｝．")
+#: No line may end with these: they move down to the text they open.
+NO_END = frozenset("（《「『“‘〈【〔([{（［｛")
+
+
+def _joined(a: str, b: str, folded: bool) -> bool:
+    """Two characters that must stay on one line: a closing mark after anything, anything
+    after an opening mark, and -- where the line was folded inside a word rather than
+    broken at a space -- the digits and letters of one number or word."""
+    if b in NO_START or a in NO_END:
+        return True
+    return folded and a.isascii() and b.isascii() and a.isalnum() and b.isalnum()
+
+
+def kinsoku(lines: list[Any], width: int) -> list[Any]:
+    """Lines of one paragraph (Rich Text), re-broken so no line starts with a closing
+    mark, ends with an opening one, or splits a number; each stays within ``width``."""
+    from rich.cells import cell_len
+
+    out = list(lines)
+    i = 1
+    while i < len(out):
+        prev, cur = out[i - 1], out[i]
+        folded = not prev.plain[-1:].isspace()
+        prev.rstrip()
+        moved = 0
+        while (
+            len(prev.plain) > 1
+            and cur.plain
+            and _joined(prev.plain[-1], cur.plain[0], folded)
+            and moved < 6
+        ):
+            cur = prev[-1:] + cur
+            prev = prev[:-1]
+            moved += 1
+        out[i - 1] = prev
+        if cell_len(cur.plain) > width:  # what moved down pushes the end of the line on
+            cut = len(cur.plain)
+            while cut > 1 and cell_len(cur.plain[:cut]) > width:
+                cut -= 1
+            head, tail = cur[:cut], cur[cut:]
+            cur = head
+            if i + 1 < len(out):
+                out[i + 1] = tail + out[i + 1]
+            else:
+                out.append(tail)
+        out[i] = cur
+        i += 1
+    return out
+
+
+@lru_cache(maxsize=1)
+def _kinsoku_text() -> type:
+    from rich.containers import Lines
+    from rich.text import Text
+
+    class KinsokuText(Text):
+        """Rich Text that breaks Chinese lines as Chinese typesetting does."""
+
+        def wrap(self, console: Any, width: int, **kwargs: Any) -> Lines:
+            justify = kwargs.pop("justify", None)
+            lines = Lines()
+            for paragraph in self.split("\n", allow_blank=True):
+                # unpadded: padding would be moved about as if it were text
+                wrapped = Text.wrap(paragraph, console, width, justify="default", **kwargs)
+                for line in kinsoku(list(wrapped), width):
+                    line.rstrip()
+                    lines.append(line)
+            if justify:
+                lines.justify(
+                    console, width, justify=justify, overflow=kwargs.get("overflow") or "fold"
+                )
+            return lines
+
+    return KinsokuText
+
+
+def cjk(text: str, style: str = "") -> Any:
+    """Text for a wrapped cell or paragraph: folded, never cut, broken per 避头尾."""
+    return _kinsoku_text()(text, style=style)
+
+
+def para(text: str, style: str = "") -> Any:
+    """A paragraph to print: ``console.print`` joins bare Text pieces into a plain Text
+    (which would lose the line breaking), so it is handed over inside a Padding."""
+    from rich.padding import Padding
+
+    return Padding(cjk(text, style), 0, expand=False)

@@ -1,0 +1,57 @@
+"""避头尾 in every wrapped cell and paragraph, at 80, 100 and 120 columns (part of issue 13)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from ipq.render import NO_END, NO_START
+
+from .conftest import invoke
+
+SCREENS = [
+    ["list"],
+    ["list", "-p", "浙江"],
+    ["show", "16"],
+    ["show", "8"],
+    ["obligations", "-p", "浙江"],
+    ["obligations", "-p", "西藏"],
+    ["depts"],
+    ["groups"],
+    ["summary"],
+    ["history"],
+]
+
+
+def cells(line: str) -> list[str]:
+    """The text of each cell of a table line (the whole line outside tables)."""
+    parts = line.split("│")
+    return [p.strip() for p in (parts[1:-1] if len(parts) > 2 else parts)]
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+@pytest.mark.parametrize("args", SCREENS, ids=lambda a: " ".join(a))
+def test_no_line_starts_with_a_closing_mark_or_ends_with_an_opening_one(
+    data_copy: Path, width: int, args: list[str]
+) -> None:
+    invoke(
+        "mark", "3", "-s", "done", "-n", "已按要求（第二批）报送，见附件。", "-f", str(data_copy)
+    )
+    res = invoke(*args, "-f", str(data_copy), env={"COLUMNS": str(width)})
+    assert res.exit_code == 0, res.stderr
+    for line in res.stdout.splitlines():
+        for text in cells(line):
+            if text:
+                assert text[0] not in NO_START, (width, line)
+                assert text[-1] not in NO_END, (width, line)
+    assert "…" not in res.stdout
+
+
+def test_a_list_of_task_numbers_never_splits_a_number(data_copy: Path) -> None:
+    res = invoke("depts", "-f", str(data_copy), env={"COLUMNS": "80"})
+    rows = [cells(line) for line in res.stdout.splitlines() if line.startswith("│")]
+    for above, below in zip(rows, rows[1:], strict=False):
+        if not below[0] and above[2] and below[2]:  # the same row, on its next line
+            assert not (above[2][-1].isdigit() and below[2][0].isdigit()), (above, below)
+    assert "Strategic Planning" in " ".join(" ".join(r[1] for r in rows).split())
