@@ -761,7 +761,7 @@ def kinsoku(lines: list[Any], width: int) -> list[Any]:
             prev = prev[:-1]
             moved += 1
         out[i - 1] = prev
-        if cell_len(cur.plain) > width:  # what moved down pushes the end of the line on
+        if moved and cell_len(cur.plain) > width:  # what moved down pushes the line's end on
             cut = len(cur.plain)
             while cut > 1 and cell_len(cur.plain[:cut]) > width:
                 cut -= 1
