@@ -745,6 +745,7 @@ def kinsoku(lines: list[Any], width: int) -> list[Any]:
     from rich.cells import cell_len
 
     out = list(lines)
+    grown = False  # out[i] received the end of the line before it
     i = 1
     while i < len(out):
         prev, cur = out[i - 1], out[i]
@@ -761,7 +762,7 @@ def kinsoku(lines: list[Any], width: int) -> list[Any]:
             prev = prev[:-1]
             moved += 1
         out[i - 1] = prev
-        if moved and cell_len(cur.plain) > width:  # what moved down pushes the line's end on
+        if (moved or grown) and cell_len(cur.plain) > width:  # it pushes the line's end on
             cut = len(cur.plain)
             while cut > 1 and cell_len(cur.plain[:cut]) > width:
                 cut -= 1
@@ -771,6 +772,9 @@ def kinsoku(lines: list[Any], width: int) -> list[Any]:
                 out[i + 1] = tail + out[i + 1]
             else:
                 out.append(tail)
+            grown = True
+        else:
+            grown = False
         out[i] = cur
         i += 1
     return out
