@@ -1037,7 +1037,7 @@ def _import_one(
         _refused(ret.name, ret.problems)
         return False
     if dry_run:
-        render.print_import_plan(ret.name, ret.unit or "", planned)
+        render.print_import_plan(ret.name, planned)
         return True
     source = ret.name + (f"，填报人 {ret.filler}" if ret.filler else "")
 

@@ -280,10 +280,6 @@ class DutyState:
         return to_confirm(self.level, self.progress.status)
 
 
-#: The name the obligations views have always used.
-Obligation = DutyState
-
-
 def duty_states(tl: TaskList, t: Task, province: str) -> list[DutyState]:
     """The duties of ``t`` that concern ``province``, with its progress on each."""
     out = []

@@ -688,7 +688,7 @@ def print_board(b: Board) -> None:
     )
 
 
-def print_import_plan(name: str, unit: str, planned: list[Any]) -> None:
+def print_import_plan(name: str, planned: list[Any]) -> None:
     """What an import would change (--dry-run): unit, number, old → new, note."""
     out = console()
     if not planned:
@@ -701,23 +701,20 @@ def print_import_plan(name: str, unit: str, planned: list[Any]) -> None:
         ("备注", {**FOLD, "ratio": 1}),
         title=f"{name}：将导入 {len(planned)} 项变更（未写入）",
     )
+    from .query import duty_label
+
     for p in planned:
         target, new = p.part.target, p.part.status or p.old.status
-        number = (
-            str(target.task.id)
-            if target.duty is None
-            else (
-                f"{target.task.id}.{target.duty}"
-                if len(target.task.duties) > 1
-                else str(target.task.id)
-            )
-        )
-        note = visible(p.part.note or "") if p.part.note != p.old.note else "（不变）"
+        number = duty_label(target.task, target.duty) if target.duty else str(target.task.id)
+        if p.part.note == p.old.note:
+            note = "（不变）"
+        else:
+            note = visible(p.part.note) if p.part.note else "（清除）"
         table.add_row(
-            unit if target.duty is not None else target.unit,
+            target.unit,
             number,
             f"{STATUS_LABELS[p.old.status]} → {STATUS_LABELS[new]}",
-            note if p.part.note or p.old.note is None else (note if p.part.note else "（清除）"),
+            cjk(note),
         )
     out.print(table)
 
