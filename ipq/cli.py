@@ -665,7 +665,8 @@ def history(
     if province and dept:
         raise UserError("--province 与 --dept 只能选一个")
     tl = _load(file)
-    changes = changes_of(tl, task, province or dept)
+    who = province or (tl.department_registry().resolve(dept) if dept else None)
+    changes = changes_of(tl, task, who)
     if json_:
         render.emit_json([render.change_json(ch) for ch in changes])
     else:

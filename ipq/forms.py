@@ -294,7 +294,8 @@ def _read_file(path: Path) -> bytes:
     try:
         return read_bytes(path)
     except DataFileError as exc:
-        raise UserError(exc.message.removeprefix(f"{path}: ")) from None
+        # read_bytes speaks of the data file; this is a returned form
+        raise UserError(exc.message.removeprefix(f"{path}: ").replace("数据文件", "文件")) from None
 
 
 def _read_xlsx(ret: Return, raw: bytes, tl: TaskList) -> None:
