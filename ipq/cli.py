@@ -909,11 +909,17 @@ def export(
         obs = obligations(tl, province, level)
         chosen = {t.id for t in tasks}
         obs = replace(obs, items=[o for o in obs.items if o.task.id in chosen])
-        report = ex.obligation_report(tl, obs, day, render.obligations_json(obs, day))
+        query = TaskQuery(dept, category, status, deadline, grep, None, overdue, day)
+        words = ex.filter_words(tl, query, level)
+        report = ex.obligation_report(tl, obs, day, render.obligations_json(obs, day), words)
     else:
         if level:
             raise UserError("--level 只能与 --province 或 --board 一起使用")
-        report = ex.task_report(tl, tasks, day, [render.task_json(tl, t, day) for t in tasks])
+        query = TaskQuery(dept, category, status, deadline, grep, None, overdue, day)
+        words = ex.filter_words(tl, query)
+        report = ex.task_report(
+            tl, tasks, day, [render.task_json(tl, t, day) for t in tasks], words
+        )
     _write_output(output, ex.render(report, kind), f"已导出 {len(report.rows)} 行")
 
 

@@ -65,6 +65,51 @@ class Report:
     overdue: list[bool]
     json: Any
     tally: Tally  # counted as ipq summary counts: the same figures for the same day
+    unit: str = ""  # whose report: the footer says it, with the date it was made
+    made: date | None = None
+
+    @property
+    def footer(self) -> str:
+        return f"报告单位：{self.unit} · 报告日期：{(self.made or date.today()).isoformat()}"
+
+
+def human_time(stamp: str | None) -> str:
+    """2019-06-30T10:00:00+08:00 as people write it: 2019-06-30 10:00."""
+    if not stamp:
+        return ""
+    from datetime import datetime
+
+    try:
+        return datetime.fromisoformat(stamp).strftime("%Y-%m-%d %H:%M")
+    except ValueError:
+        return stamp
+
+
+def filter_words(tl: TaskList, q: Any, level: str | None = None) -> list[str]:
+    """What a report was narrowed to, in words for its title (部门、类别、状态 …)."""
+    from .query import DEADLINE_REGISTRY, resolve_level, resolve_status
+
+    words = []
+    if q.dept:
+        words.append(f"部门：{tl.department_registry().resolve(q.dept)}")
+    if q.category:
+        words.append(f"类别：{tl.category_registry().resolve(q.category)}")
+    if q.status:
+        words.append(f"状态：{STATUS_LABELS[resolve_status(q.status)]}")
+    if q.deadline:
+        kind = DEADLINE_REGISTRY.resolve(q.deadline)
+        words.append("完成时间：" + ("年内有阶段性成果" if kind == "milestone" else "年底前完成"))
+    if q.grep:
+        words.append(f"含“{q.grep}”")
+    if level:
+        words.append(f"要求：{LEVEL_LABELS[resolve_level(level)]}")
+    if q.overdue:
+        words.append("仅逾期")
+    return words
+
+
+def _titled(base: str, filters: list[str], as_of: date) -> str:
+    return f"{base}（{'；'.join([*filters, f'截至 {as_of.isoformat()}'])}）"
 
 
 def choose_format(fmt: str | None, output: Path | None) -> str:
@@ -98,7 +143,7 @@ def _progress_cells(
     deadline: Deadline, progress: Progress, as_of: date, level: str | None = "must"
 ) -> list[str]:
     status = status_text(progress.status, deadline, as_of, level, overdue="（逾期）")
-    return [deadline.text, status, progress.note or "", progress.updated or ""]
+    return [deadline.text, status, progress.note or "", human_time(progress.updated)]
 
 
 def _national_cells(t: Task, as_of: date) -> list[str]:
@@ -117,11 +162,19 @@ def _national_cells(t: Task, as_of: date) -> list[str]:
         if len(said) == 1
         else [f"{d}：{p.note}" for d, p in zip(t.departments, parts, strict=True) if p.note]
     )
-    updated = max((p.updated for p in parts if p.updated), default="")
+    from .render import _latest
+
+    updated = human_time(_latest([p.updated for p in parts]))
     return [t.deadline.text, "\n".join(lines), "\n".join(notes), updated]
 
 
-def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[Any]) -> Report:
+def task_report(
+    tl: TaskList,
+    tasks: list[Task],
+    as_of: date,
+    json_rows: list[Any],
+    filters: list[str] | None = None,
+) -> Report:
     columns = [
         Column("编号", 6, wrap=False),
         Column("类别", 16),
@@ -148,7 +201,7 @@ def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[An
             ]
         )
     return Report(
-        tl.meta.title,
+        _titled(tl.meta.title, filters or [], as_of),
         f"{tl.meta.issuer} · 共 {len(tasks)} 项任务",
         as_of,
         columns,
@@ -157,6 +210,7 @@ def task_report(tl: TaskList, tasks: list[Task], as_of: date, json_rows: list[An
         [national_overdue(t, as_of) for t in tasks],
         json_rows,
         national_tally(tl.meta.issuer, tasks, as_of),
+        tl.meta.issuer,
     )
 
 
@@ -174,13 +228,15 @@ def duty_cells(o: DutyState) -> list[str]:
     return [o.number, o.task.title, LEVEL_LABELS[o.level], o.duty.rule.text, o.duty.measures]
 
 
-def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any) -> Report:
+def obligation_report(
+    tl: TaskList, obs: Obligations, as_of: date, json_obj: Any, filters: list[str] | None = None
+) -> Report:
     columns = [*DUTY_COLUMNS, *_PROGRESS_COLUMNS]
     rows = []
     for o in obs.items:
         rows.append([*duty_cells(o), *_progress_cells(o.task.deadline, o.progress, as_of, o.level)])
     return Report(
-        f"{tl.meta.title}：{obs.province}",
+        _titled(f"{tl.meta.title}：{obs.province}", filters or [], as_of),
         f"{obs.province} · 共 {len(obs.items)} 项地方落实举措",
         as_of,
         columns,
@@ -189,6 +245,7 @@ def obligation_report(tl: TaskList, obs: Obligations, as_of: date, json_obj: Any
         [o.overdue(as_of) for o in obs.items],
         json_obj,
         duty_tally(obs.province, obs.items, as_of),
+        obs.province,
     )
 
 
@@ -239,6 +296,7 @@ def to_markdown(report: Report) -> bytes:
         "|" + "|".join("---" for _ in report.columns) + "|",
     ]
     lines += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in report.rows]
+    lines += ["", report.footer]
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
@@ -258,7 +316,9 @@ td { white-space: pre-wrap; }
 td.nowrap { white-space: nowrap; }
 tr.overdue td.status { color: #b00020; font-weight: bold; }
 .summary td, .summary th { text-align: center; }
-@page { size: A4 landscape; margin: 12mm; }
+@page { size: A4 landscape; margin: 12mm 12mm 16mm;
+        @bottom-center { content: "第 " counter(page) " 页 共 " counter(pages) " 页"; font-size: 9pt; } }
+.footer { color: #555; margin-top: 1em; }
 @media print {
   body { margin: 0; font-size: 10pt; }
   thead { display: table-header-group; }
@@ -300,7 +360,7 @@ def to_html(report: Report) -> bytes:
 </head>
 <body>
 <h1>{e(report.title)}</h1>
-<p class="meta">{e(report.subtitle)} · 报告日期：{report.as_of.isoformat()}</p>
+<p class="meta">{e(report.subtitle)}</p>
 <table class="summary"><thead><tr>{summary}</tr></thead><tbody><tr>{numbers}</tr></tbody></table>
 <p class="meta">{e(progress_line(report))}</p>
 <table class="tasks">
@@ -310,10 +370,21 @@ def to_html(report: Report) -> bytes:
 {chr(10).join(body)}
 </tbody>
 </table>
+<p class="footer">{e(report.footer)}</p>
 </body>
 </html>
 """
     return page.encode("utf-8")
+
+
+def print_setup(ws: Any, footer: str) -> None:
+    """A4 landscape, and on every page its number (第 N 页 共 M 页) and whose it is."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.oddFooter.left.text = footer
+    ws.oddFooter.center.text = "第 &P 页 共 &N 页"
+    ws.evenFooter.left.text = footer
+    ws.evenFooter.center.text = "第 &P 页 共 &N 页"
 
 
 #: The height of one line of 11-point text in a spreadsheet row, in points.
@@ -381,7 +452,7 @@ def to_xlsx(report: Report) -> bytes:
     ws.freeze_panes = f"A{header_row + 1}"
     ws.auto_filter.ref = f"A{header_row}:{last}{header_row + len(report.rows)}"
     ws.print_title_rows = f"{header_row}:{header_row}"
-    ws.page_setup.orientation = "landscape"
+    print_setup(ws, report.footer)
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
@@ -474,7 +545,7 @@ def board_xlsx(b: Board) -> bytes:
         ):
             ws.cell(row=r, column=c, value=value)
     ws.freeze_panes = "B4"
-    ws.page_setup.orientation = "landscape"
+    print_setup(ws, f"报告日期：{date.today().isoformat()}")
     ws.print_title_rows = "3:3"
     buffer = io.BytesIO()
     wb.save(buffer)

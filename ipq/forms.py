@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
-from .export import DUTY_COLUMNS, LINE_POINTS, Column, duty_cells, wrapped_lines
+from .export import DUTY_COLUMNS, LINE_POINTS, Column, duty_cells, print_setup, wrapped_lines
 from .ledger import Part, Target, not_applicable_problem, targets_of
 from .models import STATUS_LABELS, STATUSES, Progress, TaskList
 from .query import duty_states, find_number, resolve_status
@@ -176,8 +176,7 @@ def form_xlsx(form: Form) -> bytes:
         ws.row_dimensions[r].height = min(409, LINE_POINTS * lines + 4)
     ws.freeze_panes = f"A{FIRST_ROW}"
     ws.print_title_rows = f"{header}:{header}"
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    print_setup(ws, f"{form.unit} · 截至 {form.as_of.isoformat()}")
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)

@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -45,7 +46,9 @@ def test_xlsx_reads_back_with_every_title_and_status(
     res = invoke("export", "-o", str(out), "-f", str(ledger))
     assert res.exit_code == 0 and "已导出 18 行" in res.stderr
     ws = load_workbook(out).active
-    assert ws["A1"].value == tl.meta.title and ws["A1"].font.b
+    assert (
+        ws["A1"].value == f"{tl.meta.title}（截至 {date.today().isoformat()}）" and ws["A1"].font.b
+    )
     headers = [c.value for c in ws[3]]
     assert headers == [
         "编号",
@@ -115,7 +118,13 @@ def test_markdown_renders_as_a_table(ledger: Path) -> None:
     from markdown_it import MarkdownIt
 
     text = export(ledger, "-F", "md", "--dept", "商标局").decode("utf-8")
-    assert text.startswith("# 2019年推动知识产权高质量发展任务清单\n")
+    # the title says what the report holds; the footer whose it is and when it was made
+    assert text.startswith(
+        "# 2019年推动知识产权高质量发展任务清单（部门：商标局；截至 2019-10-01）\n"
+    )
+    assert text.rstrip().endswith(
+        f"报告单位：国家知识产权局 · 报告日期：{date.today().isoformat()}"
+    )
     page = MarkdownIt("commonmark").enable("table").render(text)
     assert page.count("<tr>") == 1 + 5
     assert page.count("<td>") == 5 * 9  # a pipe in a note did not add a cell
@@ -136,8 +145,9 @@ def test_json_is_the_list_shape(ledger: Path) -> None:
 def test_html_is_self_contained(ledger: Path, tl: TaskList) -> None:
     page = export(ledger, "-F", "html").decode("utf-8")
     assert page.startswith("<!DOCTYPE html>")
-    assert f"<title>{tl.meta.title}</title>" in page
-    assert "报告日期：2019-10-01" in page
+    assert f"<title>{tl.meta.title}（截至 2019-10-01）</title>" in page
+    assert f"报告日期：{date.today().isoformat()}" in page
+    assert 'counter(page) " 页 共 " counter(pages)' in page  # 第 N 页 共 M 页 when printed
     assert "http://" not in page and "https://" not in page and "<script" not in page
     assert "@media print" in page
     for t in tl.tasks:
@@ -202,3 +212,29 @@ def test_html_opens_in_a_real_browser(ledger: Path, tmp_path: Path, tl: TaskList
     assert f"<title>{tl.meta.title}</title>" in dom
     assert dom.count("<tr") == 2 + 1 + 18
     assert all(t.title in dom for t in tl.tasks)
+
+
+def test_printed_sheets_are_a4_with_page_numbers_and_times_for_people(
+    ledger: Path, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    for args, name in (
+        (["-s", "进行中"], "t.xlsx"),
+        (["-p", "浙江"], "p.xlsx"),
+        (["--board"], "b.xlsx"),
+    ):
+        out = tmp_path / name
+        assert invoke("export", *args, "-o", str(out), "-f", str(ledger)).exit_code == 0
+        ws = load_workbook(out).active
+        assert int(ws.page_setup.paperSize) == int(ws.PAPERSIZE_A4)
+        assert ws.page_setup.orientation == "landscape"
+        assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
+    ws = load_workbook(tmp_path / "t.xlsx").active
+    assert ws["A1"].value.endswith(f"（状态：进行中；截至 {date.today().isoformat()}）")
+    column = [c.value for c in ws[3]].index("更新时间") + 1
+    times = [
+        r[0] for r in ws.iter_rows(min_row=4, min_col=column, max_col=column, values_only=True)
+    ]
+    times = [t for t in times if t]
+    assert times and all(len(t) == 16 and "T" not in t for t in times)  # 2019-06-30 10:00
