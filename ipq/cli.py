@@ -1016,7 +1016,7 @@ def import_returns(
     一个文件是一次变更，ipq undo 可撤销。
     """
     results = [_import_one(path, province, dept, force, dry_run, file) for path in files]
-    if not all(results):
+    if None in results:
         raise typer.Exit(EXIT_USER)
 
 
@@ -1027,8 +1027,10 @@ def _import_one(
     force: bool,
     dry_run: bool,
     file: Path | None,
-) -> bool:
-    """Import one returned form; True when it was clean (and applied, unless a dry run)."""
+) -> str | None:
+    """Import one returned form: its unit when it was clean (and applied, unless a dry
+    run), None when it was refused. The file is read once; the plan is made against the
+    ledger as it is under the write lock."""
     from . import render
     from .forms import plan, read_return
     from .ledger import describe, now, record
@@ -1038,35 +1040,34 @@ def _import_one(
         raise UserError("--province 与 --dept 只能选一个")
     tl = _load(file)
     ret = read_return(path, tl, province, dept)
-    if not ret.problems:
-        planned = plan(tl, ret, force)
     if ret.problems:
         _refused(ret.name, ret.problems)
-        return False
+        return None
     if dry_run:
+        planned = plan(tl, ret, force)
+        if ret.problems:
+            _refused(ret.name, ret.problems)
+            return None
         render.print_import_plan(ret.name, planned)
-        return True
+        return ret.unit
     source = ret.name + (f"，填报人 {ret.filler}" if ret.filler else "")
 
     def change(current: Any) -> Any:
-        fresh = read_return(
-            path, current, province, dept
-        )  # under the lock, against what is there now
-        parts = plan(current, fresh, force) if not fresh.problems else []
-        if fresh.problems:
-            raise ReturnRefused(f"{ret.name}: 未导入", fresh.problems)
+        parts = plan(current, ret, force)
+        if ret.problems:
+            raise ReturnRefused(f"{ret.name}: 未导入", ret.problems)
         return record(current, [p.part for p in parts], now(), source)
 
     try:
         changes, saved = modify(locate(file), change)
     except ReturnRefused as exc:
         _refused(ret.name, exc.problems)
-        return False
+        return None
     lines = [describe(ch, saved.ledger) for ch in changes]
     render.print_changes(lines, f"{ret.name}：与台账一致，没有变化。")
     if changes:
         print(f"{ret.name}：已导入 {len(changes)} 项变更（可用 ipq undo 撤销）", file=sys.stderr)
-    return True
+    return ret.unit
 
 
 def _refused(name: str, problems: list[str]) -> None:
@@ -1106,14 +1107,11 @@ def collect(
         if path.suffix.lower() == ".csv":
             with contextlib.suppress(IpqError):
                 province = resolve_province(path.stem)
-        tl = _load(file)
-        from .forms import read_return
-
-        unit = read_return(path, tl, province).unit
-        if _import_one(path, province, None, force, False, file):
-            accepted.append(unit or "")
-        else:
+        unit = _import_one(path, province, None, force, False, file)
+        if unit is None:
             refused.append(path.name)
+        else:
+            accepted.append(unit)
     missing = [p for p in PROVINCE_NAMES if p not in accepted]
     out = render.console()
     out.print(f"已导入 {len(accepted)} 份，拒绝 {len(refused)} 份：{'、'.join(refused) or '无'}。")
