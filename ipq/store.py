@@ -528,12 +528,11 @@ def merge_files(base: Path, ours: Path, theirs: Path) -> Any:
         if a != b:
             break
         kept += 1
-    tasks = {t.id for t, o in zip(intended.tasks, original.tasks, strict=False) if t != o}
-    if len(intended.tasks) != len(original.tasks):
-        tasks = {t.id for t in intended.tasks}
-    groups = {g.name for g in intended.groups} - {
-        g.name for g in original.groups if g in intended.groups
-    }
+    # what the merge changed in ours, for the splice (the proof checks it all anyway)
+    tasks_before = {t.id: t for t in original.tasks}
+    groups_before = {g.name: g for g in original.groups}
+    tasks = {t.id for t in intended.tasks if tasks_before.get(t.id) != t}
+    groups = {g.name for g in intended.groups if groups_before.get(g.name) != g}
     content, proof = proven_content(raw, intended, ours.name, tasks, groups, kept)
     write_atomic(resolved(ours), content)
     from . import cache
