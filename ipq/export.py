@@ -29,7 +29,7 @@ from .query import (
     national_status,
     national_tally,
 )
-from .render import departments_progress, status_text
+from .render import departments_progress, latest_time, status_text
 from .util import formula_like, visible
 
 FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "json", "html")
@@ -162,9 +162,8 @@ def _national_cells(t: Task, as_of: date) -> list[str]:
         if len(said) == 1
         else [f"{d}：{p.note}" for d, p in zip(t.departments, parts, strict=True) if p.note]
     )
-    from .render import _latest
 
-    updated = human_time(_latest([p.updated for p in parts]))
+    updated = human_time(latest_time([p.updated for p in parts]))
     return [t.deadline.text, "\n".join(lines), "\n".join(notes), updated]
 
 

@@ -40,7 +40,8 @@ def emit_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
-def _latest(values: list[str | None]) -> str | None:
+def latest_time(values: list[str | None]) -> str | None:
+    """The latest of several ISO times (with offsets), or None."""
     from datetime import datetime
 
     given = [v for v in values if v]
@@ -70,7 +71,7 @@ def task_json(
         "due": t.deadline.due.isoformat(),
         "status": national_status(t),
         "note": notes.pop() if len(notes) == 1 else None,  # only when every part says the same
-        "updated": _latest([p.updated for p in parts]),
+        "updated": latest_time([p.updated for p in parts]),
         "overdue": national_overdue(t, day),
         "national_measures": t.national_measures,
         "local_measures": [
