@@ -728,54 +728,60 @@ NO_START = frozenset("、，。；：？！）》」』”’〉】〕…·%,.;:
 NO_END = frozenset("（《「『“‘〈【〔([{（［｛")
 
 
-def _joined(a: str, b: str, folded: bool) -> bool:
-    """Two characters that must stay on one line: a closing mark after anything, anything
-    after an opening mark, and -- where the line was folded inside a word rather than
-    broken at a space -- the digits and letters of one number or word."""
-    if b in NO_START or a in NO_END:
-        return True
-    return folded and a.isascii() and b.isascii() and a.isalnum() and b.isalnum()
+def _may_break(a: str, b: str, before: str) -> bool:
+    """May a line end between ``a`` and ``b``? (``before``: the last character before the
+    break that is not a space.) After a space, yes; between two Chinese characters, yes --
+    unless a closing mark would start the line or an opening one end it; inside a run of
+    Latin letters, digits and ASCII marks (a number, ``--dept``, ``8.2``), no."""
+    if b.isspace() or b in NO_START or before in NO_END:
+        return False  # (at spaces, the break comes after them, and they go)
+    return a.isspace() or not (a.isascii() and b.isascii())
 
 
-def kinsoku(lines: list[Any], width: int) -> list[Any]:
-    """Lines of one paragraph (Rich Text), re-broken so no line starts with a closing
-    mark, ends with an opening one, or splits a number; each stays within ``width``."""
+def line_breaks(text: str, width: float, measure: Any = None) -> list[int]:
+    """Offsets where ``text`` (one paragraph) is broken to fit ``width`` cells: lines are
+    filled as Chinese is typeset, 避头尾 kept; a run that cannot break is folded.
+    ``measure`` gives a character's width (default: its terminal cells)."""
     from rich.cells import cell_len
 
-    out = list(lines)
-    grown = False  # out[i] received the end of the line before it
-    i = 1
-    while i < len(out):
-        prev, cur = out[i - 1], out[i]
-        folded = not prev.plain[-1:].isspace()
-        prev.rstrip()
-        moved = 0
-        while (
-            len(prev.plain) > 1
-            and cur.plain
-            and _joined(prev.plain[-1], cur.plain[0], folded)
-            and moved < 6
-        ):
-            cur = prev[-1:] + cur
-            prev = prev[:-1]
-            moved += 1
-        out[i - 1] = prev
-        if (moved or grown) and cell_len(cur.plain) > width:  # it pushes the line's end on
-            cut = len(cur.plain)
-            while cut > 1 and cell_len(cur.plain[:cut]) > width:
-                cut -= 1
-            head, tail = cur[:cut], cur[cut:]
-            cur = head
-            if i + 1 < len(out):
-                out[i + 1] = tail + out[i + 1]
-            else:
-                out.append(tail)
-            grown = True
-        else:
-            grown = False
-        out[i] = cur
+    if measure is None:
+        measure = cell_len
+
+    breaks: list[int] = []
+    start = 0
+    used = 0  # cells from start up to i, spaces at the end not counted
+    pending = 0  # cells of spaces seen at the end so far
+    last = -1  # last place to break on the current line
+    before = ""  # the last character that is not a space
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if i > start and _may_break(text[i - 1], ch, before):
+            last = i
+        if ch.isspace():
+            pending += measure(ch)
+            i += 1
+            continue
+        size = measure(ch)
+        if used + pending + size > width and i > start:
+            cut = last if last > start else i
+            breaks.append(cut)
+            start, used, pending, last = cut, 0, 0, -1
+            while start < len(text) and text[start].isspace():  # spaces at a break go
+                start += 1
+            i = start
+            continue
+        used += pending + size
+        pending = 0
+        before = ch
         i += 1
-    return out
+    return breaks
+
+
+def _lstripped(line: Any) -> Any:
+    plain = line.plain
+    skip = len(plain) - len(plain.lstrip(" "))
+    return line[skip:] if skip else line
 
 
 @lru_cache(maxsize=1)
@@ -787,14 +793,14 @@ def _kinsoku_text() -> type:
         """Rich Text that breaks Chinese lines as Chinese typesetting does."""
 
         def wrap(self, console: Any, width: int, **kwargs: Any) -> Lines:
-            justify = kwargs.pop("justify", None)
+            if kwargs.get("no_wrap"):
+                return Text.wrap(self, console, width, **kwargs)
+            justify = kwargs.get("justify")
             lines = Lines()
             for paragraph in self.split("\n", allow_blank=True):
-                # unpadded: padding would be moved about as if it were text
-                wrapped = Text.wrap(paragraph, console, width, justify="default", **kwargs)
-                for line in kinsoku(list(wrapped), width):
+                for line in paragraph.divide(line_breaks(paragraph.plain, width)):
                     line.rstrip()
-                    lines.append(line)
+                    lines.append(_lstripped(line))
             if justify:
                 lines.justify(
                     console, width, justify=justify, overflow=kwargs.get("overflow") or "fold"
