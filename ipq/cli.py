@@ -14,13 +14,63 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
+from . import helpdoc
 from .errors import EXIT_OUTPUT, EXIT_USER, DataFileError, IpqError, ReturnRefused, UserError
 
 
-class IpqGroup(TyperGroup):
+class _Chinese:
+    """Help drawn by :mod:`ipq.helpdoc`; parsing errors raised as one Chinese line."""
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        helpdoc.print_help(ctx)
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = helpdoc.HELP_TEXT
+        return option
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        allowed = ctx.allow_extra_args
+        ctx.allow_extra_args = True  # extra arguments are reported below, by kind
+        try:
+            rest: list[str] = super().parse_args(ctx, args)  # type: ignore[misc]
+        except helpdoc.UsageError as exc:
+            raise helpdoc.usage_error(exc, ctx) from None
+        finally:
+            ctx.allow_extra_args = allowed
+        if rest and not allowed and not ctx.resilient_parsing:
+            raise helpdoc.usage_error(helpdoc.ExtraArguments(rest, ctx), ctx)
+        return rest
+
+
+class IpqCommand(_Chinese, TyperCommand):
+    """A command whose help and parsing errors are Chinese."""
+
+
+def examples(*lines: str) -> str:
+    """A command's examples, shown under 示例 in its help (and checked by the tests)."""
+    return "\n".join(lines)
+
+
+class IpqGroup(_Chinese, TyperGroup):
     """Turns every error into one plain line and a documented exit code."""
+
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        name = args[0] if args else ""
+        if (
+            name
+            and not name.startswith("-")
+            and self.get_command(ctx, name) is None
+            and not ctx.resilient_parsing
+        ):
+            import difflib
+
+            close = difflib.get_close_matches(name, self.list_commands(ctx))
+            raise helpdoc.usage_error(helpdoc.UnknownCommand(name, close, ctx), ctx)
+        return super().resolve_command(ctx, args)
 
     def arranged(self, args: list[str]) -> list[str]:
         return _arranged(self, args)
@@ -54,11 +104,10 @@ class IpqGroup(TyperGroup):
         except typer.Abort:  # end of input at a prompt
             print("已取消", file=sys.stderr)
             code = EXIT_USER
-        except Exception as exc:  # option parsing: Typer's (Click's) usage errors
+        except Exception as exc:  # a usage error raised outside parsing (none is known)
             if not hasattr(exc, "format_message"):
                 raise
-            hint = _usage_hint(exc)
-            print(f"错误：{_translate(exc.format_message())}{hint}", file=sys.stderr)
+            _report(helpdoc.usage_error(exc))
             code = EXIT_USER
         else:
             code = result if isinstance(result, int) else 0
@@ -136,33 +185,6 @@ def _output_failed(exc: OSError) -> int:
     with contextlib.suppress(OSError):
         print(f"错误：无法写出结果（{exc.strerror or exc}）", file=sys.stderr)
     return EXIT_OUTPUT
-
-
-def _usage_hint(exc: Exception) -> str:
-    ctx = getattr(exc, "ctx", None)
-    words = (getattr(ctx, "command_path", None) or "ipq").split()
-    return f"（运行 {' '.join(['ipq', *words[1:]])} --help 查看用法）"
-
-
-_USAGE_PHRASES = (
-    (r"^No such option: ", "没有这个选项："),
-    (r"^No such command ", "没有这个命令："),
-    (r"^Missing option ", "缺少选项 "),
-    (r"^Missing argument ", "缺少参数 "),
-    (r"^Got unexpected extra arguments? \((.*)\)", r"多余的参数：\1"),
-    (r"^Option '(.*)' requires an argument\.", r"选项 \1 需要一个值"),
-    (r" \(Possible options: (.*)\)", r"（可用的选项：\1）"),
-    (r" Did you mean (.*)\?", r"（您是不是要找 \1？）"),
-    (r"\.$", ""),
-)
-
-
-def _translate(message: str) -> str:
-    import re
-
-    for pattern, replacement in _USAGE_PHRASES:
-        message = re.sub(pattern, replacement, message)
-    return message
 
 
 def _report(exc: IpqError) -> None:
@@ -261,7 +283,16 @@ OverdueOpt = Annotated[
 ]
 
 
-@app.command("list")
+@app.command(
+    "list",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq list --dept 商标局",
+        "ipq list -c 3 -s 进行中",
+        "ipq list -p 浙江 --overdue",
+        "ipq list --grep 地理标志 --json",
+    ),
+)
 def list_tasks(
     dept: DeptOpt = None,
     category: CategoryOpt = None,
@@ -299,7 +330,15 @@ def list_tasks(
         render.print_tasks(tl, tasks, day, name, dept=True)
 
 
-@app.command("show")
+@app.command(
+    "show",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq show 3",
+        "ipq show 8.2",
+        "ipq show 12 --json",
+    ),
+)
 def show(
     task: Annotated[
         str, typer.Argument(help="任务编号（1–18，或 8.2 这样的举措编号）。", show_default=False)
@@ -329,7 +368,14 @@ def show(
         render.print_task(tl, t, day)
 
 
-@app.command("depts")
+@app.command(
+    "depts",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq depts",
+        "ipq depts --as-of 2019-12-31 --json",
+    ),
+)
 def depts(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -> None:
     """列出国家知识产权局各部门及其牵头的任务。"""
     from . import render
@@ -360,7 +406,14 @@ def depts(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -
         )
 
 
-@app.command("validate")
+@app.command(
+    "validate",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq validate",
+        "ipq validate 台账.yaml",
+    ),
+)
 def validate(
     path: Annotated[
         Path | None,
@@ -383,7 +436,15 @@ def validate(
     )
 
 
-@app.command("obligations")
+@app.command(
+    "obligations",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq obligations --province 浙江",
+        "ipq obligations -p zhejiang -l must",
+        "ipq obligations -p 浙 --as-of 2019年12月31日",
+    ),
+)
 def obligations(
     province: Annotated[
         str | None,
@@ -421,7 +482,14 @@ def obligations(
         render.print_obligations(result, day)
 
 
-@app.command("provinces")
+@app.command(
+    "provinces",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq provinces",
+        "ipq provinces --as-of 2019/12/31 --json",
+    ),
+)
 def provinces(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -> None:
     """各省份必做、选做、涉及则必做的举措数及进度。
 
@@ -482,7 +550,13 @@ def groups(ctx: typer.Context, json_: JsonOpt = False, file: FileOpt = None) -> 
         render.print_groups(tl)
 
 
-@groups_app.command("add")
+@groups_app.command(
+    "add",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq groups add 知识产权保护中心 浙江 江苏 --source 国知局2019年批复",
+    ),
+)
 def groups_add(
     ctx: typer.Context,
     group: Annotated[str, typer.Argument(help="省份组，如 知识产权保护中心。", show_default=False)],
@@ -499,7 +573,13 @@ def groups_add(
     _change(_group_file(ctx, file), lambda tl: group_add(tl, group, provinces, source))
 
 
-@groups_app.command("remove")
+@groups_app.command(
+    "remove",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq groups remove 知识产权保护中心 浙江",
+    ),
+)
 def groups_remove(
     ctx: typer.Context,
     group: Annotated[str, typer.Argument(help="省份组。", show_default=False)],
@@ -512,7 +592,13 @@ def groups_remove(
     _change(_group_file(ctx, file), lambda tl: group_remove(tl, group, provinces))
 
 
-@groups_app.command("exclude")
+@groups_app.command(
+    "exclude",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq groups exclude 军民融合 西藏 --source 西藏自治区知识产权局说明",
+    ),
+)
 def groups_exclude(
     ctx: typer.Context,
     group: Annotated[str, typer.Argument(help="省份组。", show_default=False)],
@@ -571,7 +657,16 @@ ProvinceUnitOpt = Annotated[
 ]
 
 
-@app.command("mark")
+@app.command(
+    "mark",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq mark 12 --status done",
+        "ipq mark 8.2 -p 浙江 -s 进行中 -n 已印发实施方案",
+        "ipq mark 3 5 -d 商标局 -s 已完成",
+        "ipq mark 12 -s 进行中 --clear-note",
+    ),
+)
 def mark(
     tasks: NumbersArg,
     status: Annotated[
@@ -604,7 +699,15 @@ def mark(
     _change(file, change)
 
 
-@app.command("note")
+@app.command(
+    "note",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq note 12 已报送年度总结",
+        "ipq note 8.2 已召开推进会 -p 浙江",
+        'ipq note 12 ""',
+    ),
+)
 def note(
     task: Annotated[
         str, typer.Argument(help="任务编号，或 8.2 这样的举措编号。", show_default=False)
@@ -629,7 +732,14 @@ def note(
     _change(file, change)
 
 
-@app.command("undo")
+@app.command(
+    "undo",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq undo",
+        "ipq undo --force",
+    ),
+)
 def undo(
     force: Annotated[
         bool,
@@ -646,7 +756,15 @@ def undo(
     _change(file, lambda tl: do_undo(tl, force), prefix="已撤销：")
 
 
-@app.command("history")
+@app.command(
+    "history",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq history",
+        "ipq history 12",
+        "ipq history -p 浙江 --json",
+    ),
+)
 def history(
     task: Annotated[
         str | None, typer.Argument(help="只看这项任务（或 8.2 这样的举措）。", show_default=False)
@@ -673,7 +791,14 @@ def history(
         render.print_history(changes, tl)
 
 
-@app.command("summary")
+@app.command(
+    "summary",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq summary",
+        "ipq summary --as-of 2019-12-31 --json",
+    ),
+)
 def summary(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -> None:
     """进度汇总：按类别、牵头部门和省份统计完成数，以及逾期数。"""
     from . import render
@@ -687,7 +812,15 @@ def summary(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None)
         render.print_summary(result)
 
 
-@app.command("board")
+@app.command(
+    "board",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq board",
+        "ipq board -l must",
+        "ipq board --json",
+    ),
+)
 def board(
     level: Annotated[
         str | None,
@@ -715,7 +848,14 @@ def board(
         render.print_board(result)
 
 
-@app.command("where")
+@app.command(
+    "where",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq where",
+        "ipq where -f 台账.yaml",
+    ),
+)
 def where(file: FileOpt = None) -> None:
     """显示正在使用的数据文件和默认单位。
 
@@ -763,7 +903,14 @@ def config_list(ctx: typer.Context) -> None:
         print(f"（环境变量 {config.ENV_UNIT}={unit.value} 优先于配置文件）")
 
 
-@config_app.command("set")
+@config_app.command(
+    "set",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq config set unit 浙江",
+        "ipq config set unit 商标局",
+    ),
+)
 def config_set(
     key: Annotated[str, typer.Argument(help="设置名：unit。", show_default=False)],
     value: Annotated[str, typer.Argument(help="值，如 浙江、商标局。", show_default=False)],
@@ -779,7 +926,13 @@ def config_set(
     print(f"已设定 {key} = {value}（{path}）")
 
 
-@config_app.command("unset")
+@config_app.command(
+    "unset",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq config unset unit",
+    ),
+)
 def config_unset(
     key: Annotated[str, typer.Argument(help="设置名：unit。", show_default=False)],
 ) -> None:
@@ -789,7 +942,14 @@ def config_unset(
     print(f"已取消 {key}" if config.unset(key) else f"{key} 本来就没有设定")
 
 
-@app.command("init")
+@app.command(
+    "init",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq init 台账.yaml",
+        "ipq init 台账.yaml --force",
+    ),
+)
 def init(
     path: Annotated[
         Path | None,
@@ -811,14 +971,25 @@ def init(
         )
 
 
-@app.command("export")
+@app.command(
+    "export",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq export -o 台账.xlsx",
+        "ipq export --format docx -o 任务清单.docx",
+        "ipq export -p 浙江 -o 浙江台账.docx",
+        "ipq export --province all -o 各省表格",
+        "ipq export --summary -o 汇总.html",
+        "ipq export -d 商标局 -F md",
+    ),
+)
 def export(
     fmt: Annotated[
         str | None,
         typer.Option(
             "--format",
             "-F",
-            help="xlsx、csv、md、json 或 html；省略时按 -o 的扩展名。",
+            help="xlsx、docx、csv、md、json 或 html；省略时按 -o 的扩展名。",
             show_default=False,
         ),
     ] = None,
@@ -855,12 +1026,17 @@ def export(
             "--board", help="导出各省份 × 各条举措的进度一览（xlsx 按状态着色，或 json）。"
         ),
     ] = False,
+    summary: Annotated[
+        bool,
+        typer.Option("--summary", help="导出 ipq summary 的汇总：按类别、牵头部门和省份的进度。"),
+    ] = False,
     as_of: AsOfOpt = None,
     file: FileOpt = None,
 ) -> None:
-    """导出台账：xlsx、csv、md、json 或 html。
+    """导出台账：xlsx、docx、csv、md、json 或 html。
 
-    筛选条件与 ipq list 相同；--province 导出该省份的台账；--board 导出进度一览。
+    筛选条件与 ipq list 相同；--province 导出该省份的台账；--board 导出进度一览；
+    --summary 导出汇总。docx 按原文件的版式：四栏表格按七个类别分组，另加状态栏。
     """
     from dataclasses import replace
 
@@ -878,6 +1054,15 @@ def export(
         return
     ex.check_output(kind, output, force)
     tl = _load(file)
+    if summary:
+        from .query import summary as make_summary
+
+        if board or province or dept or category or status or deadline or grep or overdue:
+            raise UserError("--summary 汇总的是整份清单，不能与筛选条件或 --board 一起使用")
+        totals = make_summary(tl, day)
+        report = ex.summary_report(tl, totals, render.summary_json(totals))
+        _write_output(output, ex.render(report, kind), f"已导出汇总（{len(report.rows)} 行）")
+        return
     if kind == "xlsx" and (province or dept) and not board:
         from .forms import form_of, form_xlsx
         from .ledger import now
@@ -912,6 +1097,12 @@ def export(
         query = TaskQuery(dept, category, status, deadline, grep, None, overdue, day)
         words = ex.filter_words(tl, query, level)
         report = ex.obligation_report(tl, obs, day, render.obligations_json(obs, day), words)
+        if kind == "docx":
+            from .word import obligation_document
+
+            data = obligation_document(tl, obs, day, report.title, report.footer)
+            _write_output(output, data, f"已导出 {len(report.rows)} 行")
+            return
     else:
         if level:
             raise UserError("--level 只能与 --province 或 --board 一起使用")
@@ -920,6 +1111,12 @@ def export(
         report = ex.task_report(
             tl, tasks, day, [render.task_json(tl, t, day) for t in tasks], words
         )
+        if kind == "docx":
+            from .word import task_document
+
+            data = task_document(tl, tasks, day, report.title, report.footer)
+            _write_output(output, data, f"已导出 {len(tasks)} 项任务")
+            return
     _write_output(output, ex.render(report, kind), f"已导出 {len(report.rows)} 行")
 
 
@@ -978,7 +1175,15 @@ def _write_output(output: Path | None, content: bytes, done: str) -> None:
     print(f"{done}到 {output}", file=sys.stderr)
 
 
-@app.command("import")
+@app.command(
+    "import",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq import 浙江台账.xlsx --dry-run",
+        "ipq import 浙江台账.xlsx",
+        "ipq import 旧表格.xlsx -p 浙江",
+    ),
+)
 def import_returns(
     files: Annotated[
         list[Path],
@@ -1011,7 +1216,7 @@ def import_returns(
 ) -> None:
     """导入交回的台账表格：状态、备注和填报人记入台账。
 
-    每个文件全部导入或全部不导入：有任何问题（未知的状态、冲突、不属于该单位的行……）
+    每个文件全部导入或全部不导入：有任何问题（未知的状态、冲突、不属于该单位的行等）
     就逐条列出（文件!工作表!单元格），该文件一项也不导入，退出码为 1。
     一个文件是一次变更，ipq undo 可撤销。
     """
@@ -1076,7 +1281,14 @@ def _refused(name: str, problems: list[str]) -> None:
     print(f"{name}：有 {len(problems)} 处问题，整份未导入", file=sys.stderr)
 
 
-@app.command("collect")
+@app.command(
+    "collect",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq collect 交回表格",
+        "ipq collect 交回表格 --force",
+    ),
+)
 def collect(
     folder: Annotated[
         Path, typer.Argument(help="存放交回表格的目录。", show_default=False, readable=False)
@@ -1121,7 +1333,13 @@ def collect(
         raise typer.Exit(EXIT_USER)
 
 
-@app.command("merge")
+@app.command(
+    "merge",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq merge %O %A %B",
+    ),
+)
 def merge(
     base: Annotated[
         Path,
@@ -1153,7 +1371,14 @@ def merge(
         raise typer.Exit(EXIT_USER)
 
 
-@app.command("git-setup")
+@app.command(
+    "git-setup",
+    cls=IpqCommand,
+    epilog=examples(
+        "ipq git-setup",
+        "ipq git-setup -f 台账.yaml",
+    ),
+)
 def git_setup(file: FileOpt = None) -> None:
     """在 git 仓库中登记台账的合并驱动（可重复运行）。
 

@@ -169,14 +169,14 @@ def test_depts(tl: TaskList) -> None:
         ),
         (
             ["list", "--dpt", "x"],
-            "错误：没有这个选项：--dpt（可用的选项：--dept）（运行 ipq list --help",
+            "错误：ipq list 没有选项 --dpt（您是不是要找 --dept？）（运行 ipq list --help",
         ),
-        (["show"], "错误：缺少参数 'task'（运行 ipq show --help 查看用法）"),
+        (["show"], "错误：缺少参数 任务编号（运行 ipq show --help 查看用法）"),
         (
             ["obligations"],
             "错误：请用 --province 指定省份（或用 ipq config set unit 浙江 设定默认单位）",
         ),
-        (["lst"], "错误：没有这个命令：'lst'"),
+        (["lst"], "错误：没有这个命令：lst（您是不是要找 list？）（运行 ipq --help 查看用法）"),
     ],
 )
 def test_bad_options_get_one_line(args: list[str], message: str) -> None:
@@ -215,13 +215,6 @@ def test_real_process_from_another_directory_without_colour(tmp_path) -> None:
     assert "\x1b[" not in forced.stdout
     coloured = run_ipq("list", cwd=tmp_path, env={"FORCE_COLOR": "1"})
     assert "\x1b[" in coloured.stdout  # the NO_COLOR check above is not vacuous
-
-
-def test_help_for_every_command() -> None:
-    for command in ("list", "show", "depts", "validate", "obligations", "provinces", "groups"):
-        res = invoke(command, "--help")
-        assert res.exit_code == 0
-        assert "Usage" in res.stdout
 
 
 @pytest.mark.parametrize(

@@ -47,7 +47,8 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert (getattr(command, "help", None) or "").strip(), f"{path} has no help text"
         assert f"`ipq {path}" in README, f"ipq {path} is missing from README.md"
         res = invoke(*path.split(), "--help")
-        assert res.exit_code == 0 and "Usage" in res.stdout
+        assert res.exit_code == 0, res.stderr
+        assert res.stdout.startswith(f"用法：ipq {path} "), res.stdout
         for param in getattr(command, "params", []):
             if getattr(param, "param_type_name", "") == "option" and param.name != "help":
                 assert (param.help or "").strip(), f"ipq {path} {param.opts[0]} has no help text"

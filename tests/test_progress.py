@@ -120,7 +120,7 @@ def test_marking_a_province_where_the_task_asks_nothing_is_an_error(data_copy: P
             "错误：任务编号“x”无效：请写阿拉伯数字（本清单任务编号为 1–18；地方落实举措如 8.1、8.2）",
         ),
         (["mark", "1", "-s", "finished"], "错误：未知的状态“finished”"),
-        (["mark", "1"], "错误：缺少选项 '--status'"),
+        (["mark", "1"], "错误：缺少选项 --status/-s（状态）"),
         (["mark", "1", "-s", "done", "-p", "火星"], "错误：未知的省份“火星”"),
         (["mark", "2", "19", "-s", "done"], "错误：没有编号为 19 的任务"),
     ],

@@ -306,7 +306,7 @@ def test_many_brackets_in_text_are_not_mistaken_for_nesting(tmp_path: Path) -> N
         (["groups", "add", "一带一路", "火星"], "错误：未知的省份“火星”"),
         (
             ["groups", "remove", "一带"],
-            "错误：缺少参数 'provinces'（运行 ipq groups remove --help 查看用法）",
+            "错误：缺少参数 省份...（运行 ipq groups remove --help 查看用法）",
         ),
         (["show", "3", "--json", "--as-of", "2019/13/31"], "错误：日期“2019/13/31”无效"),
         (["mark", "3", "-s", ""], "错误：未知的状态“”"),
