@@ -32,10 +32,11 @@ from .query import (
 from .render import departments_progress, latest_time, status_text
 from .util import formula_like, visible
 
-FORMATS: tuple[str, ...] = ("xlsx", "csv", "md", "json", "html")
-BINARY = {"xlsx"}
+FORMATS: tuple[str, ...] = ("xlsx", "docx", "csv", "md", "json", "html")
+BINARY = {"xlsx", "docx"}
 _SUFFIXES = {
     ".xlsx": "xlsx",
+    ".docx": "docx",
     ".csv": "csv",
     ".md": "md",
     ".markdown": "md",
@@ -67,6 +68,7 @@ class Report:
     tally: Tally  # counted as ipq summary counts: the same figures for the same day
     unit: str = ""  # whose report: the footer says it, with the date it was made
     made: date | None = None
+    headline: str = ""  # the line under the title, where the statuses do not say it
 
     @property
     def footer(self) -> str:
@@ -115,7 +117,9 @@ def _titled(base: str, filters: list[str], as_of: date) -> str:
 def choose_format(fmt: str | None, output: Path | None) -> str:
     if fmt:
         wanted = fmt.strip().lower().lstrip(".")
-        wanted = {"markdown": "md", "excel": "xlsx", "htm": "html"}.get(wanted, wanted)
+        wanted = {"markdown": "md", "excel": "xlsx", "htm": "html", "word": "docx"}.get(
+            wanted, wanted
+        )
         if wanted not in FORMATS:
             raise UserError(f"未知的格式“{fmt}”，可用：{'、'.join(FORMATS)}")
         implied = _SUFFIXES.get(output.suffix.lower()) if output is not None else None
@@ -165,6 +169,12 @@ def _national_cells(t: Task, as_of: date) -> list[str]:
 
     updated = human_time(latest_time([p.updated for p in parts]))
     return [t.deadline.text, "\n".join(lines), "\n".join(notes), updated]
+
+
+def national_status_text(t: Task, as_of: date) -> str:
+    """The status cell of a task, with its notes: what a Word report shows in 状态."""
+    _, status, notes, _ = _national_cells(t, as_of)
+    return status + (f"\n备注：{notes}" if notes else "")
 
 
 def task_report(
@@ -248,7 +258,54 @@ def obligation_report(
     )
 
 
+SUMMARY_COLUMNS = [
+    Column("分组", 12, wrap=False),
+    Column("名称", 36),
+    Column("已完成", 8, wrap=False),
+    Column("应做", 8, wrap=False),
+    Column("完成率", 8, wrap=False),
+    Column("逾期", 8, wrap=False),
+    Column("待确认", 8, wrap=False),
+]
+
+
+def summary_report(tl: TaskList, s: Any, json_obj: Any) -> Report:
+    """``ipq summary`` as a report: one row per category, department and province."""
+    rows, late = [], []
+    for group, tallies in (
+        ("按类别", s.categories),
+        ("按牵头部门", s.departments),
+        ("按省份", s.provinces),
+    ):
+        for t in tallies:
+            rate = f"{100 * t.done / t.binding:.0f}%" if t.binding else "－"
+            confirm = str(t.to_confirm) if group == "按省份" else ""
+            rows.append([group, t.name, str(t.done), str(t.binding), rate, str(t.overdue), confirm])
+            late.append(t.overdue > 0)
+    total = sum(s.statuses.values())
+    counts = "，".join(
+        f"{STATUS_LABELS[k]} {v}" for k, v in s.statuses.items() if v or k != "not_applicable"
+    )
+    return Report(
+        _titled(f"{tl.meta.title}：进度汇总", [], s.as_of),
+        tl.meta.issuer,
+        s.as_of,
+        SUMMARY_COLUMNS,
+        rows,
+        [],
+        late,
+        json_obj,
+        national_tally(tl.meta.issuer, tl.tasks, s.as_of),
+        tl.meta.issuer,
+        headline=(
+            f"共 {total} 项任务：{counts}；逾期 {s.overdue} 项（截至 {s.as_of.isoformat()}）"
+        ),
+    )
+
+
 def progress_line(report: Report) -> str:
+    if report.headline:
+        return report.headline
     counts = {s: report.statuses.count(s) for s in STATUS_LABELS}
     parts = "，".join(
         f"{STATUS_LABELS[s]} {n}" for s, n in counts.items() if n or s != "not_applicable"
@@ -311,7 +368,7 @@ h1 { font-size: 1.5em; margin-bottom: 0.2em; }
 table { border-collapse: collapse; width: 100%; font-size: 0.9em; }
 th, td { border: 1px solid #999; padding: 0.3em 0.5em; vertical-align: top; text-align: left; }
 th { background: #e8eef7; }
-td { white-space: pre-wrap; }
+td { white-space: pre-wrap; line-break: strict; text-wrap: pretty; }
 td.nowrap { white-space: nowrap; }
 tr.overdue td.status { color: #b00020; font-weight: bold; }
 .summary td, .summary th { text-align: center; }
@@ -327,7 +384,10 @@ tr.overdue td.status { color: #b00020; font-weight: bold; }
 """
 
 
-def to_html(report: Report) -> bytes:
+def _html_counts(report: Report) -> str:
+    """The small table of statuses above the rows (a summary report has its own figures)."""
+    if not report.statuses:
+        return ""
     e = html.escape
     counts = {s: report.statuses.count(s) for s in STATUS_LABELS}
     summary = (
@@ -335,6 +395,14 @@ def to_html(report: Report) -> bytes:
     )
     numbers = "".join(f"<td>{n}</td>" for n in counts.values())
     numbers += f"<td>{sum(report.overdue)}</td><td>{len(report.rows)}</td>"
+    return (
+        f'<table class="summary"><thead><tr>{summary}</tr></thead>'
+        f"<tbody><tr>{numbers}</tr></tbody></table>"
+    )
+
+
+def to_html(report: Report) -> bytes:
+    e = html.escape
     total = sum(c.width for c in report.columns)
     cols = "".join(f'<col style="width:{100 * c.width / total:.1f}%">' for c in report.columns)
     head = "".join(f"<th>{e(c.header)}</th>" for c in report.columns)
@@ -360,7 +428,7 @@ def to_html(report: Report) -> bytes:
 <body>
 <h1>{e(report.title)}</h1>
 <p class="meta">{e(report.subtitle)}</p>
-<table class="summary"><thead><tr>{summary}</tr></thead><tbody><tr>{numbers}</tr></tbody></table>
+{_html_counts(report)}
 <p class="meta">{e(progress_line(report))}</p>
 <table class="tasks">
 <colgroup>{cols}</colgroup>
@@ -391,18 +459,23 @@ LINE_POINTS = 15
 
 
 def wrapped_lines(text: str, width: int) -> int:
-    """How many lines ``text`` takes in a column ``width`` characters wide.
+    """How many lines ``text`` takes in a column ``width`` characters wide (a Chinese
+    character takes two of Excel's character units; about one goes to the padding)."""
+    from .fit import lines
 
-    A Chinese character takes two of Excel's character units.
-    """
-    import math
-    import unicodedata
+    return len(lines(text, width - 1))
 
-    total = 0
-    for paragraph in text.split("\n"):
-        units = sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in paragraph)
-        total += max(1, math.ceil(units / max(width - 1, 1)))
-    return total
+
+def fitted_widths(columns: list[Column], rows: list[list[str]]) -> list[int]:
+    """Each wrapped column's width, moved a little (more often wider: the sheet is
+    scaled to the page's width when printed) so that no cell's text ends on a line
+    holding one character (see :mod:`ipq.fit`)."""
+    from .fit import best_width
+
+    return [
+        best_width([row[i] for row in rows], c.width - 1, 3, 10) + 1 if c.wrap else c.width
+        for i, c in enumerate(columns)
+    ]
 
 
 def to_xlsx(report: Report) -> bytes:
@@ -427,13 +500,14 @@ def to_xlsx(report: Report) -> bytes:
     thin = Side(style="thin", color="999999")
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
     fill = PatternFill("solid", fgColor="DCE6F1")
-    for i, col in enumerate(report.columns, start=1):
+    widths = fitted_widths(report.columns, report.rows)
+    for i, (col, width) in enumerate(zip(report.columns, widths, strict=True), start=1):
         cell = ws.cell(row=header_row, column=i, value=col.header)
         cell.font = Font(bold=True)
         cell.fill = fill
         cell.border = border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(i)].width = col.width
+        ws.column_dimensions[get_column_letter(i)].width = width
     for r, row in enumerate(report.rows, start=header_row + 1):
         lines = 1
         for i, (col, value) in enumerate(zip(report.columns, row, strict=True), start=1):
@@ -445,7 +519,7 @@ def to_xlsx(report: Report) -> bytes:
             cell.alignment = Alignment(vertical="top", wrap_text=col.wrap)
             cell.border = border
             if col.wrap:
-                lines = max(lines, wrapped_lines(clean, col.width))
+                lines = max(lines, wrapped_lines(clean, widths[i - 1]))
         # LibreOffice and WPS do not fit wrapped rows on opening: give each its height
         ws.row_dimensions[r].height = min(409, LINE_POINTS * lines + 4)
     ws.freeze_panes = f"A{header_row + 1}"
@@ -470,6 +544,10 @@ WRITERS: dict[str, Callable[[Report], bytes]] = {
 
 
 def render(report: Report, fmt: str) -> bytes:
+    if fmt == "docx":
+        from .word import report_document
+
+        return report_document(report)
     return WRITERS[fmt](report)
 
 
@@ -477,7 +555,9 @@ def check_output(fmt: str, output: Path | None, force: bool) -> None:
     """Refuse what would surprise: binary to a terminal, overwriting without --force."""
     if output is None:
         if fmt in BINARY:
-            raise UserError("xlsx 是二进制文件，不能输出到终端；请用 -o 指定文件，如 -o 台账.xlsx")
+            raise UserError(
+                f"{fmt} 是二进制文件，不能输出到终端；请用 -o 指定文件，如 -o 台账.{fmt}"
+            )
         return
     if output.is_dir():
         raise UserError(f"{output} 是一个目录，请给出文件名，如 {output / ('台账.' + fmt)}")

@@ -27,7 +27,15 @@ from pathlib import Path
 from typing import Any
 
 from .errors import UserError
-from .export import DUTY_COLUMNS, LINE_POINTS, Column, duty_cells, print_setup, wrapped_lines
+from .export import (
+    DUTY_COLUMNS,
+    LINE_POINTS,
+    Column,
+    duty_cells,
+    fitted_widths,
+    print_setup,
+    wrapped_lines,
+)
 from .ledger import Part, Target, not_applicable_problem, targets_of
 from .models import STATUS_LABELS, STATUSES, Progress, TaskList
 from .query import duty_states, find_number, resolve_status
@@ -143,13 +151,20 @@ def form_xlsx(form: Form) -> bytes:
     ws.cell(row=2, column=4).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=2, start_column=4, end_row=5, end_column=len(columns))
     header = FIRST_ROW - 1
+    widths = fitted_widths(
+        columns,
+        [
+            [*row.cells, STATUS_LABELS[row.progress.status], row.progress.note or ""]
+            for row in form.rows
+        ],
+    )
     for i, col in enumerate(columns, start=1):
         cell = ws.cell(row=header, column=i, value=col.header)
         cell.font = Font(bold=True)
         cell.border = border
         cell.fill = PatternFill("solid", fgColor="DCE6F1")
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(i)].width = col.width
+        ws.column_dimensions[get_column_letter(i)].width = widths[i - 1]
     every = DataValidation(type="list", formula1='"' + ",".join(CHOICES) + '"', allow_blank=True)
     must = DataValidation(
         type="list", formula1='"' + ",".join(MUST_CHOICES) + '"', allow_blank=True
@@ -171,7 +186,7 @@ def form_xlsx(form: Form) -> bytes:
                 cell.protection = open_cell
                 cell.fill = fill
             if col.wrap:
-                lines = max(lines, wrapped_lines(value, col.width))
+                lines = max(lines, wrapped_lines(value, widths[i - 1]))
         (every if row.allow_na else must).add(ws.cell(row=r, column=status_col))
         ws.row_dimensions[r].height = min(409, LINE_POINTS * lines + 4)
     ws.freeze_panes = f"A{FIRST_ROW}"

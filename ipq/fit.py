@@ -1,0 +1,89 @@
+"""Column widths for printed tables: wide enough that no paragraph ends on a line holding a
+single character (a "widow" that wastes a line and reads badly in Chinese).
+
+Widths are in cell units: a Chinese character takes 2, a Latin letter or digit 1 -- the
+way Excel counts column width, and close to how Word sets 仿宋 beside Times New Roman.
+Lines are broken as the terminal breaks them (:func:`ipq.render.line_breaks`: 避头尾 kept,
+numbers whole), which is how Word, WPS and LibreOffice break Chinese too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+
+def width_of(ch: str) -> float:
+    """A character's width in a proportional office font, in cell units: a Chinese
+    character 2, a digit or letter about 1, a space about half of one."""
+    import unicodedata
+
+    if ch == " ":
+        return 0.5
+    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+
+
+def lines(text: str, width: float) -> list[str]:
+    """``text`` broken into lines of at most ``width`` cells."""
+    from .render import line_breaks
+
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        cuts = [0, *line_breaks(paragraph, max(width, 2), width_of), len(paragraph)]
+        out += [paragraph[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
+    return out
+
+
+def _lonely(line: str) -> bool:
+    from rich.cells import cell_len
+
+    from .render import NO_START
+
+    return cell_len(line.rstrip("".join(NO_START))) <= 2
+
+
+def widows(texts: Collection[str], width: float) -> int:
+    """How many paragraphs of ``texts`` end on a line with one character (or none but
+    marks), at ``width`` or were the column a little narrower: office suites
+    measure Latin letters, spaces and borders a little differently, and the choice must
+    hold for each of them."""
+    count = 0
+    for text in texts:
+        for paragraph in text.split("\n"):
+            for near in (width - 0.6, width):
+                broken = lines(paragraph, near)
+                count += len(broken) > 1 and _lonely(broken[-1])
+    return count
+
+
+def best_width(texts: Collection[str], base: int, below: int, above: int) -> int:
+    """The width from ``base - below`` to ``base + above`` that leaves the fewest widows,
+    the nearest to ``base`` among equals."""
+    candidates = sorted(range(max(base - below, 4), base + above + 1), key=lambda w: abs(w - base))
+    unique = set(texts)
+    return min(candidates, key=lambda w: widows(unique, w))
+
+
+def fit(columns: Sequence[Sequence[str]], widths: Sequence[int], spread: int = 8) -> list[int]:
+    """Widths for a table as wide as ``widths`` together (or up to ``spread`` narrower),
+    each within ``spread`` of its own, that leave the fewest widows in all columns
+    together (the nearest to the given widths among equals). A small dynamic programme
+    over the columns and the width used so far."""
+    total = sum(widths)
+    # best[used] = ((widows, distance), widths so far)
+    best: dict[int, tuple[tuple[int, int], list[int]]] = {0: ((0, 0), [])}
+    for texts, base in zip(columns, widths, strict=True):
+        unique = set(texts)
+        options = [
+            (w, widows(unique, w), abs(w - base))
+            for w in range(max(base - spread, 4), base + spread + 1)
+        ]
+        step: dict[int, tuple[tuple[int, int], list[int]]] = {}
+        for used, ((bad, far), chosen) in best.items():
+            for w, bad_w, far_w in options:
+                key = used + w
+                score = (bad + bad_w, far + far_w)
+                if key not in step or score < step[key][0]:
+                    step[key] = (score, [*chosen, w])
+        best = step
+    fitting = [best[t] for t in range(total - spread, total + 1) if t in best]
+    return min(fitting)[1] if fitting else list(widths)
