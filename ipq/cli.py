@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperCommand, TyperGroup
 
-from . import helpdoc
+from . import complete, helpdoc
 from .errors import EXIT_OUTPUT, EXIT_USER, DataFileError, IpqError, ReturnRefused, UserError
 
 
@@ -199,8 +199,14 @@ def _report(exc: IpqError) -> None:
 app = typer.Typer(
     cls=IpqGroup,
     no_args_is_help=False,
-    add_completion=False,
     help="ipq：《2019年推动知识产权高质量发展任务清单》的查询与进度台账。",
+    epilog=examples(
+        "ipq list --dept 商标局",
+        "ipq obligations --province 浙江",
+        "ipq mark 12 --status done",
+        "ipq export -p 浙江 -o 浙江台账.xlsx",
+        "ipq mark --help",
+    ),
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -233,18 +239,31 @@ def _as_of(text: str | None) -> date:
     return parse_date(text) if text else date.today()
 
 
-DeptOpt = Annotated[str | None, typer.Option("--dept", "-d", help="牵头部门，如 商标局、审业部。")]
+DeptOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--dept", "-d", autocompletion=complete.departments, help="牵头部门，如 商标局、审业部。"
+    ),
+]
 CategoryOpt = Annotated[
-    str | None, typer.Option("--category", "-c", help="类别：1–7、一–七或类别名称。")
+    str | None,
+    typer.Option(
+        "--category", "-c", autocompletion=complete.categories, help="类别：1–7、一–七或类别名称。"
+    ),
 ]
 STATUS_HELP = (
     "未开始、进行中、已完成、受阻、不涉及（或 todo、in_progress、done、blocked、not_applicable）。"
 )
-StatusOpt = Annotated[str | None, typer.Option("--status", "-s", help="状态：" + STATUS_HELP)]
+StatusOpt = Annotated[
+    str | None,
+    typer.Option("--status", "-s", autocompletion=complete.statuses, help="状态：" + STATUS_HELP),
+]
 DeadlineOpt = Annotated[
     str | None,
     typer.Option(
-        "--deadline", help="完成时间：年内有阶段性成果（milestone）或 年底前完成（completion）。"
+        "--deadline",
+        autocompletion=complete.deadlines,
+        help="完成时间：年内有阶段性成果（milestone）或 年底前完成（completion）。",
     ),
 ]
 GrepOpt = Annotated[
@@ -253,12 +272,20 @@ GrepOpt = Annotated[
 ProvinceFilterOpt = Annotated[
     str | None,
     typer.Option(
-        "--province", "-p", help="只列出对该省份有要求的任务；--status 按该省份的进度筛选。"
+        "--province",
+        "-p",
+        autocompletion=complete.provinces,
+        help="只列出对该省份有要求的任务；--status 按该省份的进度筛选。",
     ),
 ]
 DeptsOpt = Annotated[
     list[str] | None,
-    typer.Option("--dept", "-d", help="国家知识产权局的部门，可写多次；默认为任务的全部执行部门。"),
+    typer.Option(
+        "--dept",
+        "-d",
+        autocompletion=complete.departments,
+        help="国家知识产权局的部门，可写多次；默认为任务的全部执行部门。",
+    ),
 ]
 
 
@@ -341,7 +368,12 @@ def list_tasks(
 )
 def show(
     task: Annotated[
-        str, typer.Argument(help="任务编号（1–18，或 8.2 这样的举措编号）。", show_default=False)
+        str,
+        typer.Argument(
+            autocompletion=complete.tasks,
+            help="任务编号（1–18，或 8.2 这样的举措编号）。",
+            show_default=False,
+        ),
     ],
     as_of: AsOfOpt = None,
     json_: JsonOpt = False,
@@ -449,13 +481,19 @@ def obligations(
     province: Annotated[
         str | None,
         typer.Option(
-            "--province", "-p", help="省份，如 浙江、浙江省、浙、zhejiang；默认为默认单位。"
+            "--province",
+            "-p",
+            autocompletion=complete.provinces,
+            help="省份，如 浙江、浙江省、浙、zhejiang；默认为默认单位。",
         ),
     ] = None,
     level: Annotated[
         str | None,
         typer.Option(
-            "--level", "-l", help="要求：must（必做）、optional（选做）、if_member（涉及则必做）。"
+            "--level",
+            "-l",
+            autocompletion=complete.levels,
+            help="要求：must（必做）、optional（选做）、if_member（涉及则必做）。",
         ),
     ] = None,
     as_of: AsOfOpt = None,
@@ -530,7 +568,10 @@ def provinces(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = Non
 
 
 groups_app = typer.Typer(
-    cls=IpqGroup, help="省份组：成员、含义与出处。", invoke_without_command=True
+    cls=IpqGroup,
+    help="省份组：成员、含义与出处。",
+    invoke_without_command=True,
+    epilog=examples("ipq groups", "ipq groups --json", "ipq groups add --help"),
 )
 app.add_typer(groups_app, name="groups")
 
@@ -559,8 +600,18 @@ def groups(ctx: typer.Context, json_: JsonOpt = False, file: FileOpt = None) -> 
 )
 def groups_add(
     ctx: typer.Context,
-    group: Annotated[str, typer.Argument(help="省份组，如 知识产权保护中心。", show_default=False)],
-    provinces: Annotated[list[str], typer.Argument(help="一个或多个省份。", show_default=False)],
+    group: Annotated[
+        str,
+        typer.Argument(
+            autocompletion=complete.groups, help="省份组，如 知识产权保护中心。", show_default=False
+        ),
+    ],
+    provinces: Annotated[
+        list[str],
+        typer.Argument(
+            autocompletion=complete.provinces, help="一个或多个省份。", show_default=False
+        ),
+    ],
     source: Annotated[
         str | None,
         typer.Option("--source", help="成员的出处（文件、新闻），建议填写。", show_default=False),
@@ -582,8 +633,15 @@ def groups_add(
 )
 def groups_remove(
     ctx: typer.Context,
-    group: Annotated[str, typer.Argument(help="省份组。", show_default=False)],
-    provinces: Annotated[list[str], typer.Argument(help="一个或多个省份。", show_default=False)],
+    group: Annotated[
+        str, typer.Argument(autocompletion=complete.groups, help="省份组。", show_default=False)
+    ],
+    provinces: Annotated[
+        list[str],
+        typer.Argument(
+            autocompletion=complete.provinces, help="一个或多个省份。", show_default=False
+        ),
+    ],
     file: FileOpt = None,
 ) -> None:
     """把省份移出一个省份组（记入变更记录，可撤销）。"""
@@ -601,8 +659,15 @@ def groups_remove(
 )
 def groups_exclude(
     ctx: typer.Context,
-    group: Annotated[str, typer.Argument(help="省份组。", show_default=False)],
-    provinces: Annotated[list[str], typer.Argument(help="一个或多个省份。", show_default=False)],
+    group: Annotated[
+        str, typer.Argument(autocompletion=complete.groups, help="省份组。", show_default=False)
+    ],
+    provinces: Annotated[
+        list[str],
+        typer.Argument(
+            autocompletion=complete.provinces, help="一个或多个省份。", show_default=False
+        ),
+    ],
     source: Annotated[
         str | None,
         typer.Option(
@@ -645,6 +710,7 @@ def _change(file: Path | None, change: Any, prefix: str = "") -> None:
 NumbersArg = Annotated[
     list[str],
     typer.Argument(
+        autocompletion=complete.tasks,
         help="一个或多个任务编号；省份的某条地方举措写作 8.2（8 即该省份在任务 8 的全部举措）。",
         show_default=False,
     ),
@@ -652,7 +718,11 @@ NumbersArg = Annotated[
 ProvinceUnitOpt = Annotated[
     str | None,
     typer.Option(
-        "--province", "-p", help="记录该省份的进度（默认：默认单位）。", show_default=False
+        "--province",
+        "-p",
+        autocompletion=complete.provinces,
+        help="记录该省份的进度（默认：默认单位）。",
+        show_default=False,
     ),
 ]
 
@@ -671,7 +741,9 @@ def mark(
     tasks: NumbersArg,
     status: Annotated[
         str,
-        typer.Option("--status", "-s", help=STATUS_HELP, show_default=False),
+        typer.Option(
+            "--status", "-s", autocompletion=complete.statuses, help=STATUS_HELP, show_default=False
+        ),
     ],
     note: Annotated[
         str | None,
@@ -710,7 +782,12 @@ def mark(
 )
 def note(
     task: Annotated[
-        str, typer.Argument(help="任务编号，或 8.2 这样的举措编号。", show_default=False)
+        str,
+        typer.Argument(
+            autocompletion=complete.tasks,
+            help="任务编号，或 8.2 这样的举措编号。",
+            show_default=False,
+        ),
     ],
     text: Annotated[
         str, typer.Argument(help='新的备注；写空字符串 "" 则清除。', show_default=False)
@@ -767,12 +844,25 @@ def undo(
 )
 def history(
     task: Annotated[
-        str | None, typer.Argument(help="只看这项任务（或 8.2 这样的举措）。", show_default=False)
+        str | None,
+        typer.Argument(
+            autocompletion=complete.tasks,
+            help="只看这项任务（或 8.2 这样的举措）。",
+            show_default=False,
+        ),
     ] = None,
     province: Annotated[
-        str | None, typer.Option("--province", "-p", help="只看这个省份的变更。")
+        str | None,
+        typer.Option(
+            "--province", "-p", autocompletion=complete.provinces, help="只看这个省份的变更。"
+        ),
     ] = None,
-    dept: Annotated[str | None, typer.Option("--dept", "-d", help="只看这个部门的变更。")] = None,
+    dept: Annotated[
+        str | None,
+        typer.Option(
+            "--dept", "-d", autocompletion=complete.departments, help="只看这个部门的变更。"
+        ),
+    ] = None,
     json_: JsonOpt = False,
     file: FileOpt = None,
 ) -> None:
@@ -825,7 +915,10 @@ def board(
     level: Annotated[
         str | None,
         typer.Option(
-            "--level", "-l", help="只看 must（必做）、optional（选做）或 if_member（涉及则必做）。"
+            "--level",
+            "-l",
+            autocompletion=complete.levels,
+            help="只看 must（必做）、optional（选做）或 if_member（涉及则必做）。",
         ),
     ] = None,
     as_of: AsOfOpt = None,
@@ -883,7 +976,12 @@ def where(file: FileOpt = None) -> None:
         print(f"git 仓库：{git.repo}；合并驱动{driver}；台账{changed}", file=sys.stderr)
 
 
-config_app = typer.Typer(cls=IpqGroup, help="设置：默认单位等。", invoke_without_command=True)
+config_app = typer.Typer(
+    cls=IpqGroup,
+    help="设置：默认单位等。",
+    invoke_without_command=True,
+    epilog=examples("ipq config", "ipq config set unit 浙江", "ipq config unset unit"),
+)
 app.add_typer(config_app, name="config")
 
 
@@ -913,7 +1011,12 @@ def config_list(ctx: typer.Context) -> None:
 )
 def config_set(
     key: Annotated[str, typer.Argument(help="设置名：unit。", show_default=False)],
-    value: Annotated[str, typer.Argument(help="值，如 浙江、商标局。", show_default=False)],
+    value: Annotated[
+        str,
+        typer.Argument(
+            autocompletion=complete.units, help="值，如 浙江、商标局。", show_default=False
+        ),
+    ],
     file: FileOpt = None,
 ) -> None:
     """设定一项设置，如 ipq config set unit 浙江。"""
@@ -989,6 +1092,7 @@ def export(
         typer.Option(
             "--format",
             "-F",
+            autocompletion=complete.formats,
             help="xlsx、docx、csv、md、json 或 html；省略时按 -o 的扩展名。",
             show_default=False,
         ),
@@ -1011,12 +1115,20 @@ def export(
     grep: GrepOpt = None,
     province: Annotated[
         str | None,
-        typer.Option("--province", "-p", help="导出该省份的地方落实举措台账（要求、依据、状态）。"),
+        typer.Option(
+            "--province",
+            "-p",
+            autocompletion=complete.provinces,
+            help="导出该省份的地方落实举措台账（要求、依据、状态）。",
+        ),
     ] = None,
     level: Annotated[
         str | None,
         typer.Option(
-            "--level", "-l", help="与 --province 一起：只导出 must、optional 或 if_member。"
+            "--level",
+            "-l",
+            autocompletion=complete.levels,
+            help="与 --province 一起：只导出 must、optional 或 if_member。",
         ),
     ] = None,
     overdue: OverdueOpt = False,
@@ -1204,7 +1316,13 @@ def import_returns(
     ] = None,
     dept: Annotated[
         str | None,
-        typer.Option("--dept", "-d", help="手工重建的表格属于哪个部门。", show_default=False),
+        typer.Option(
+            "--dept",
+            "-d",
+            autocompletion=complete.departments,
+            help="手工重建的表格属于哪个部门。",
+            show_default=False,
+        ),
     ] = None,
     force: Annotated[
         bool, typer.Option("--force", help="表格生成后又有变化的项，也以表格为准（覆盖冲突）。")

@@ -64,6 +64,13 @@ LABELS: dict[str, str] = {
 
 HELP_TEXT = "显示此帮助并退出。"
 
+#: Help for the options Typer adds itself (its own words are English).
+BUILT_IN_HELP = {
+    "help": HELP_TEXT,
+    "install_completion": "为当前的 shell（bash、zsh、fish、PowerShell）安装命令补全。",
+    "show_completion": "显示当前 shell 的补全脚本，可复制后自行安装。",
+}
+
 
 def label(param: Any) -> str:
     """The Chinese name of a parameter's value (``任务编号...`` for several)."""
@@ -127,7 +134,7 @@ def _extras(ctx: Any, param: Any) -> str:
 
 
 def _param_help(ctx: Any, param: Any) -> str:
-    text = HELP_TEXT if param.name == "help" else inspect.cleandoc(param.help or "")
+    text = BUILT_IN_HELP.get(param.name) or inspect.cleandoc(param.help or "")
     extras = _extras(ctx, param)
     return f"{text} {extras}".strip()
 

@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
+import os
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -43,7 +46,7 @@ def test_help_is_chinese_folded_and_has_examples(path: str, width: int) -> None:
     for word in ENGLISH_FRAME:
         assert word not in text, (word, text)
     assert "显示此帮助并退出" in text
-    assert "示例" in text or path in ("", "groups", "config"), text
+    assert "示例" in text, text
     command = _command(path)
     for param in command.params:  # internal names never show, labels always do
         if param.name in ("tasks", "json_", "fmt", "as_of", "clear_note", "dry_run"):
@@ -70,17 +73,21 @@ def test_every_parameter_has_a_chinese_label() -> None:
             assert param.name in helpdoc.LABELS, f"ipq {path}: {param.name} has no label"
 
 
-@pytest.mark.parametrize("path", [p for p in PATHS if p not in ("", "groups", "config")])
+@pytest.mark.parametrize("path", PATHS, ids=lambda p: p or "ipq")
 def test_every_example_is_a_valid_command_line(path: str) -> None:
-    """Each example parses against the command it documents: options and arguments exist."""
-    command = _command(path)
-    lines = helpdoc.examples(command)
+    """Each example parses against the command line it documents: the command exists and
+    so do its options and arguments (a group's examples may name its sub-commands)."""
+    lines = helpdoc.examples(_command(path))
     assert lines, f"ipq {path} has no examples"
     for line in lines:
         words = shlex.split(line)
         assert words[: 1 + len(path.split())] == ["ipq", *path.split()], line
-        args = words[1 + len(path.split()) :]
-        ctx = command.make_context(path.split()[-1], args)  # type: ignore[attr-defined]
+        command, rest = get_command(app), words[1:]
+        while rest and rest[0] in getattr(command, "commands", {}):
+            command, rest = command.commands[rest[0]], rest[1:]  # type: ignore[attr-defined]
+        if rest == ["--help"]:
+            continue
+        ctx = command.make_context("ipq", rest, resilient_parsing=False)
         assert ctx.params is not None
 
 
@@ -131,3 +138,76 @@ def test_ipq_alone_is_the_overview_and_version_has_one_source() -> None:
     for flag in ("--version", "-V"):
         res = invoke(flag)
         assert res.exit_code == 0 and res.stdout.strip() == f"ipq {__version__}"
+
+
+IPQ = str(Path(sys.executable).parent / "ipq")
+
+
+def complete(words: str, shell: str = "bash", **env: str) -> list[str]:
+    """What the installed ipq offers at the end of ``words`` (as the shell would ask)."""
+    parts = shlex.split(words)
+    if words.endswith(" "):
+        parts.append("")
+    full = {**os.environ, "_IPQ_COMPLETE": f"complete_{shell}", **env}
+    if shell == "bash":
+        full |= {"COMP_WORDS": words, "COMP_CWORD": str(len(parts) - 1)}
+    else:
+        full["_TYPER_COMPLETE_ARGS"] = words
+    res = subprocess.run([IPQ], capture_output=True, text=True, env=full, timeout=60)
+    assert res.returncode == 0 and not res.stderr, res.stderr
+    return res.stdout.split()
+
+
+@pytest.mark.parametrize(
+    ("words", "offered"),
+    [
+        ("ipq obligations --province 浙", ["浙江"]),
+        ("ipq obligations -p zhe", ["zhejiang"]),
+        ("ipq list --dept 商", ["商标局"]),
+        ("ipq list --dept 审", ["审业部"]),
+        ("ipq mark 3 -s 已", ["已完成"]),
+        ("ipq mark 3 --status in", ["in_progress"]),
+        ("ipq mark 8.", ["8.1", "8.2"]),
+        ("ipq show 1", ["1", "10", "11", "12", "13", "14", "15", "16", "17", "18"]),
+        ("ipq groups add 知识产权保护", ["知识产权保护中心涉及省份"]),
+        ("ipq groups add 军民融合 西", ["西藏", "西藏自治区"][:1]),
+        ("ipq config set unit 商标", ["商标局"]),
+        ("ipq export -F d", ["docx"]),
+        ("ipq obligations -p 浙江 -l m", ["must"]),
+    ],
+)
+def test_completion_offers_names_statuses_and_numbers(words: str, offered: list[str]) -> None:
+    if not Path(IPQ).exists():
+        pytest.skip("ipq is not installed beside this Python")
+    got = complete(words)
+    assert got[: len(offered)] == offered or set(offered) <= set(got), got
+
+
+def test_completion_in_zsh_carries_the_meaning_and_a_bad_file_offers_nothing(
+    tmp_path: Path,
+) -> None:
+    if not Path(IPQ).exists():
+        pytest.skip("ipq is not installed beside this Python")
+    zsh = " ".join(complete("ipq obligations -p zhe", shell="zsh"))
+    assert "zhejiang" in zsh and "浙江省" in zsh
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("tasks: [", encoding="utf-8")
+    assert complete(f"ipq list -f {bad} --dept 商") == []
+    assert complete(f"ipq show -f {bad} 1") == []
+
+
+def test_completion_scripts_install_and_show(tmp_path: Path) -> None:
+    if not Path(IPQ).exists():
+        pytest.skip("ipq is not installed beside this Python")
+    env = {**os.environ, "HOME": str(tmp_path), "SHELL": "/bin/bash"}
+    shown = subprocess.run(
+        [IPQ, "--show-completion", "bash"], capture_output=True, text=True, env=env
+    )
+    assert shown.returncode == 0 and "_IPQ_COMPLETE=complete_bash" in shown.stdout
+    installed = subprocess.run(
+        [IPQ, "--install-completion", "bash"], capture_output=True, text=True, env=env
+    )
+    assert installed.returncode == 0, installed.stderr
+    script = tmp_path / ".bash_completions" / "ipq.sh"
+    assert "_IPQ_COMPLETE=complete_bash" in script.read_text(encoding="utf-8")
+    assert str(script) in (tmp_path / ".bashrc").read_text(encoding="utf-8")
