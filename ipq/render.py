@@ -321,28 +321,38 @@ def print_task(tl: TaskList, t: Task, as_of: date) -> None:
 
 
 def print_departments(rows: list[tuple[str, str, list[Task], Tally]]) -> None:
-    table = new_table(
-        ("部门", {**FOLD, "min_width": 8}),
-        ("英文名", {**FOLD, "ratio": 2}),
+    out = console()
+    wide = out.width >= NARROW  # narrower: the English names go (they are in --json)
+    columns: list[tuple[str, dict[str, Any]]] = [("部门", {**FOLD, "min_width": 8})]
+    if wide:
+        columns.append(("英文名", {**FOLD, "ratio": 2}))
+    columns += [
         ("牵头任务", {**FOLD, "ratio": 1}),
         ("数量", {**SHORT, "justify": "right"}),
         ("完成", {**SHORT, "justify": "right"}),
-        title="国家知识产权局各部门牵头的任务",
-    )
+    ]
+    table = new_table(*columns, title="国家知识产权局各部门牵头的任务")
     for name, english, tasks, tally in rows:
         table.add_row(
             cjk(name),
-            cjk(english),
+            *([cjk(english)] if wide else []),
             cjk("、".join(str(t.id) for t in tasks)),
             str(len(tasks)),
             f"{tally.done}/{tally.total}",
         )
-    console().print(table)
+    out.print(table)
+
+
+#: Below this width a table of long Chinese text is 200 lines of narrow columns: the
+#: screens that carry it print each row as a heading with its long text under it.
+NARROW = 100
 
 
 def print_obligations(obs: Obligations, as_of: date) -> None:
-
     out = console()
+    if out.width < NARROW:
+        _print_obligations_narrow(obs, as_of)
+        return
     numbers = [o.number for o in obs.items]
     table = new_table(
         ("编号", {**SHORT, "justify": "right", "width": max(4, *map(len, numbers))}),
@@ -373,6 +383,31 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
     out.print(para(obligations_summary(obs)))
 
 
+def _print_obligations_narrow(obs: Obligations, as_of: date) -> None:
+    """Each duty as a heading line (number, task, status) with its requirement and
+    deadline under it, and the measures as a paragraph under those."""
+    from rich.padding import Padding
+
+    out = console()
+    out.print(cjk(f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）", "bold"))
+    if not obs.items:
+        out.print("没有符合条件的地方举措。")
+    for ob in obs.items:
+        t = ob.task
+        status = status_text(ob.progress.status, t.deadline, as_of, ob.level)
+        out.print()
+        out.print(para(f"{ob.number}  {t.title}  【{status}】", "bold"))
+        out.print(
+            Padding(
+                cjk(f"{LEVEL_LABELS[ob.level]}（{ob.duty.rule.text}）· {t.deadline.text}", "dim"),
+                (0, 0, 0, 4),
+            )
+        )
+        out.print(Padding(cjk(ob.duty.measures), (0, 0, 0, 4)))
+    out.print()
+    out.print(para(obligations_summary(obs)))
+
+
 def fix_widths(table: Table, total: int) -> None:
     """Give the ratio columns their widths up front, as Rich would share them out.
 
@@ -400,7 +435,7 @@ def obligations_summary(obs: Obligations) -> str:
     if len(obs.items) != sum(obs.counts.values()):
         parts += f"（本表列出其中 {len(obs.items)} 项）"
     tail = (
-        f"；另有 {obs.not_concerned} 项仅约束特定省份，与{obs.province}无关"
+        f"；另有 {obs.not_concerned} 项仅约束特定省份，与本省无关"
         if obs.not_concerned
         else ""
     )
@@ -732,9 +767,12 @@ def _may_break(a: str, b: str, before: str) -> bool:
     """May a line end between ``a`` and ``b``? (``before``: the last character before the
     break that is not a space.) After a space, yes; between two Chinese characters, yes --
     unless a closing mark would start the line or an opening one end it; inside a run of
-    Latin letters, digits and ASCII marks (a number, ``--dept``, ``8.2``), no."""
+    Latin letters, digits and ASCII marks (a number, ``--dept``, ``8.2``), or between a
+    number and the Chinese word after it (``1 项``), no."""
     if b.isspace() or b in NO_START or before in NO_END:
         return False  # (at spaces, the break comes after them, and they go)
+    if before.isdigit() and before.isascii() and not b.isascii():
+        return False  # a number keeps its measure word: 1 项, 2019年, 12 行
     return a.isspace() or not (a.isascii() and b.isascii())
 
 

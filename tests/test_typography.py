@@ -56,7 +56,30 @@ def test_a_list_of_task_numbers_never_splits_a_number(data_copy: Path) -> None:
     for above, below in zip(rows, rows[1:], strict=False):
         if not below[0] and above[2] and below[2]:  # the same row, on its next line
             assert not (above[2][-1].isdigit() and below[2][0].isdigit()), (above, below)
-    assert "Strategic Planning" in " ".join(" ".join(r[1] for r in rows).split())
+    assert "Strategic" not in res.stdout  # below 100 columns the English names go
+    wide = invoke("depts", "-f", str(data_copy), env={"COLUMNS": "120"})
+    assert "Department of Strategic Planning" in wide.stdout
+
+
+@pytest.mark.parametrize("width", [80, 100, 120])
+def test_obligations_at_80_columns_put_the_measures_under_the_row(
+    data_copy: Path, width: int, tl: object
+) -> None:
+    res = invoke("obligations", "-p", "浙江", "-f", str(data_copy), env={"COLUMNS": str(width)})
+    assert res.exit_code == 0
+    lines = res.stdout.splitlines()
+    assert all(len(line) <= width for line in lines)
+    flat = "".join(line.strip().strip("│").strip() for line in lines)
+    import json
+
+    items = json.loads(invoke("obligations", "-p", "浙江", "--json").stdout)["obligations"]
+    if width < 100:  # no table: every measure whole, as one paragraph under its heading
+        assert "┌" not in res.stdout and len(lines) < 130, len(lines)
+        for item in items:
+            assert "".join(item["measures"].split()) in "".join(flat.split())
+            assert any(line.startswith(f"{item['number']}  ") for line in lines)
+    else:
+        assert "┌" in res.stdout  # wide enough for the table
 
 
 PUNCTUATED = st.text(
@@ -95,3 +118,4 @@ def test_the_line_breaking_loses_nothing_and_keeps_every_rule(text: str, width: 
         assert below[0] not in NO_START and above[-1] not in NO_END, (above, below)
         if not text[at].isspace():  # broken inside a word: never inside a number
             assert not (above[-1].isascii() and above[-1].isalnum() and below[0].isdigit())
+        assert not (above[-1].isdigit() and not below[0].isascii()), (above, below)  # 1 项
