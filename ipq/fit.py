@@ -28,7 +28,11 @@ def lines(text: str, width: float) -> list[str]:
 
     out: list[str] = []
     for paragraph in text.split("\n"):
-        cuts = [0, *line_breaks(paragraph, max(width, 2), width_of), len(paragraph)]
+        cuts = [
+            0,
+            *line_breaks(paragraph, max(width, 2), width_of, keep_widow=True),
+            len(paragraph),
+        ]
         out += [paragraph[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
     return out
 

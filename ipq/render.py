@@ -434,11 +434,7 @@ def obligations_summary(obs: Obligations) -> str:
     parts = "，".join(f"{LEVEL_LABELS[lv]} {n} 项" for lv, n in obs.counts.items())
     if len(obs.items) != sum(obs.counts.values()):
         parts += f"（本表列出其中 {len(obs.items)} 项）"
-    tail = (
-        f"；另有 {obs.not_concerned} 项仅约束特定省份，与本省无关"
-        if obs.not_concerned
-        else ""
-    )
+    tail = f"；另有 {obs.not_concerned} 项仅约束特定省份，与本省无关" if obs.not_concerned else ""
     return f"{obs.province}：{parts}{tail}。"
 
 
@@ -776,10 +772,14 @@ def _may_break(a: str, b: str, before: str) -> bool:
     return a.isspace() or not (a.isascii() and b.isascii())
 
 
-def line_breaks(text: str, width: float, measure: Any = None) -> list[int]:
+def line_breaks(
+    text: str, width: float, measure: Any = None, keep_widow: bool = False
+) -> list[int]:
     """Offsets where ``text`` (one paragraph) is broken to fit ``width`` cells: lines are
-    filled as Chinese is typeset, 避头尾 kept; a run that cannot break is folded.
-    ``measure`` gives a character's width (default: its terminal cells)."""
+    filled as Chinese is typeset, 避头尾 kept; a run that cannot break is folded; a last
+    line of one character takes one or two more with it from the line before (unless
+    ``keep_widow``: to model an office suite, which does not). ``measure`` gives a
+    character's width (default: its terminal cells)."""
     from rich.cells import cell_len
 
     if measure is None:
@@ -813,7 +813,27 @@ def line_breaks(text: str, width: float, measure: Any = None) -> list[int]:
         pending = 0
         before = ch
         i += 1
+    if breaks and not keep_widow:
+        _no_widow(text, breaks, width, measure)
     return breaks
+
+
+def _no_widow(text: str, breaks: list[int], width: float, measure: Any) -> None:
+    """Move the last break back by up to three characters if the last line would hold
+    only one (marks aside), where a break is allowed there and the line before keeps more."""
+    tail = text[breaks[-1] :].strip().rstrip("".join(NO_START))
+    if len(tail) > 1:
+        return
+    floor = breaks[-2] if len(breaks) > 1 else 0
+    for back in (1, 2, 3):
+        at = breaks[-1] - back
+        if at - floor < 4:
+            return
+        before = text[:at].rstrip()[-1:]
+        if _may_break(text[at - 1], text[at], before):
+            if sum(measure(ch) for ch in text[at:].strip()) <= width:
+                breaks[-1] = at
+            return
 
 
 def _lstripped(line: Any) -> Any:

@@ -23,6 +23,9 @@ SCREENS = [
     ["groups"],
     ["summary"],
     ["history"],
+    ["board"],
+    ["provinces"],
+    ["list", "-d", "商标局"],
 ]
 
 
@@ -119,3 +122,23 @@ def test_the_line_breaking_loses_nothing_and_keeps_every_rule(text: str, width: 
         if not text[at].isspace():  # broken inside a word: never inside a number
             assert not (above[-1].isascii() and above[-1].isalnum() and below[0].isdigit())
         assert not (above[-1].isdigit() and not below[0].isascii()), (above, below)  # 1 项
+
+
+def test_a_paragraph_never_ends_on_a_line_of_one_character() -> None:
+    from rich.cells import cell_len
+
+    from ipq.render import line_breaks
+
+    text = "落实举措全文（国家和地方）、执行部门、完成时间、各部门的状态和备注、各省份的进度。"
+    widowed = [
+        w
+        for w in range(10, 80)
+        if len(text[(line_breaks(text, w, keep_widow=True) or [0])[-1] :].rstrip("。")) == 1
+    ]
+    assert widowed  # the plain filling leaves 度。 alone at some widths
+    for w in widowed:
+        cuts = line_breaks(text, w)
+        last = text[cuts[-1] :]
+        assert len(last.rstrip("。")) >= 2, (w, last)
+        pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+        assert all(cell_len(p) <= w for p in pieces)
