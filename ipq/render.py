@@ -827,7 +827,7 @@ def _no_widow(text: str, breaks: list[int], width: float, measure: Any) -> None:
     floor = breaks[-2] if len(breaks) > 1 else 0
     for back in (1, 2, 3):
         at = breaks[-1] - back
-        if at - floor < 4:
+        if at - floor < 2:
             return
         before = text[:at].rstrip()[-1:]
         if _may_break(text[at - 1], text[at], before):
