@@ -11,7 +11,7 @@ import pytest
 from ipq.errors import UserError
 from ipq.query import parse_date
 
-from .conftest import invoke, run_ipq
+from .conftest import ROOT, invoke, run_ipq
 
 
 def test_ipq_alone_prints_the_overview_and_exits_0() -> None:
@@ -25,6 +25,10 @@ def test_version_comes_from_one_place() -> None:
     for flag in ("--version", "-V"):
         proc = run_ipq(flag)
         assert proc.returncode == 0 and proc.stdout == f"ipq {__version__}\n"
+    from importlib.metadata import version
+
+    assert version("ipq") == __version__  # the installed package's, from the same line
+    assert "\nversion = " not in (ROOT / "pyproject.toml").read_text(encoding="utf-8")
 
 
 def test_global_options_may_stand_before_the_command(data_copy: Path) -> None:
