@@ -1,14 +1,23 @@
-"""Generate large task lists for the benchmark, shaped like real use.
+"""Generate task lists of any size for the benchmark, shaped like real use.
 
-Tasks are copies of the 18 real ones (texts as long as the real texts), each
-with progress for every province its duties concern, and a history of marks
-(national and provincial, with notes) behind that progress.
+    python bench/generate.py --tasks 1000 -o bench/work/tasks_1000.yaml
+    python bench/generate.py --history 50000 -o bench/work/history_50000.yaml
+    python bench/generate.py --tasks 10000 --history 0 -o big.yaml
+
+``--tasks N``: copies of the 18 real tasks (texts as long as the real texts), each with
+progress for every province its duties concern and about ten marks of history behind it;
+without ``--tasks``, the real list itself. ``--history M``: the history holds exactly M
+entries, made by ipq's own ``mark`` (provinces marking their duties, with notes, a day
+apart), so the file is what M marks would leave: every entry undoable, ids and authors
+as ipq writes them. ``--history 0``: no history at all.
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import sys
+from datetime import datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -101,8 +110,47 @@ def generate(n_tasks: int, seed: int = 2019) -> bytes:
     return dump_data(to_data(validate(data, "generated")))
 
 
+def with_history(raw: bytes | None, entries: int, seed: int = 2019) -> bytes:
+    """The list (``raw``, or the real one) with a history of exactly ``entries`` marks."""
+    from ipq.ledger import mark
+    from ipq.query import duty_label, duty_states
+    from ipq.store import parse_fresh
+
+    tl = parse_fresh(raw, "generated") if raw is not None else load(bundled_path())
+    tl.history.clear()
+    rng = random.Random(seed)
+    duties = [  # (duty number, province): one mark each, one history entry each
+        (duty_label(t, s.duty_number), p)
+        for t in tl.tasks
+        for p in PROVINCE_NAMES
+        for s in duty_states(tl, t, p)
+    ]
+    day = datetime(2019, 3, 1, 9, 0).astimezone()
+    while len(tl.history) < entries:
+        number, province = rng.choice(duties)
+        status = rng.choice(MARKS)
+        day += timedelta(minutes=rng.randint(5, 600))
+        mark(tl, [number], status, note(rng), province, at=day.isoformat(timespec="seconds"))
+    return dump_data(to_data(tl))
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Generate a task list for the benchmark.")
+    parser.add_argument(
+        "--tasks", type=int, help="copies of the real tasks (default: the real list)"
+    )
+    parser.add_argument("--history", type=int, help="exactly this many history entries")
+    parser.add_argument("-o", "--output", type=Path, required=True, help="the YAML file to write")
+    parser.add_argument("--seed", type=int, default=2019)
+    args = parser.parse_args(argv)
+    raw = generate(args.tasks, args.seed) if args.tasks else None
+    if args.history is not None:
+        raw = with_history(raw, args.history, args.seed)
+    elif raw is None:
+        raw = bundled_path().read_bytes()
+    args.output.write_bytes(raw)
+    print(f"{args.output}: {args.output.stat().st_size / 2**20:.1f} MB")
+
+
 if __name__ == "__main__":
-    size = int(sys.argv[1])
-    out = Path(sys.argv[2])
-    out.write_bytes(generate(size))
-    print(f"{out}: {size} tasks, {out.stat().st_size / 2**20:.1f} MB")
+    main()

@@ -125,7 +125,8 @@ def list_file(size: int) -> Path:
     path = WORK / f"tasks_{size}.yaml"
     if not path.exists():
         subprocess.run(
-            [sys.executable, str(HERE / "generate.py"), str(size), str(path)], check=True
+            [sys.executable, str(HERE / "generate.py"), "--tasks", str(size), "-o", str(path)],
+            check=True,
         )
     return path
 
