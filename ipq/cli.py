@@ -733,7 +733,7 @@ ProvinceUnitOpt = Annotated[
     epilog=examples(
         "ipq mark 12 --status done",
         "ipq mark 8.2 -p 浙江 -s 进行中 -n 已印发实施方案",
-        "ipq mark 3 5 -d 商标局 -s 已完成",
+        "ipq mark 3 13 -d 商标局 -s 已完成",
         "ipq mark 12 -s 进行中 --clear-note",
     ),
 )
@@ -1081,7 +1081,7 @@ def init(
         "ipq export -o 台账.xlsx",
         "ipq export --format docx -o 任务清单.docx",
         "ipq export -p 浙江 -o 浙江台账.docx",
-        "ipq export --province all -o 各省表格",
+        "ipq export --province all -F xlsx -o 各省表格",
         "ipq export --summary -o 汇总.html",
         "ipq export -d 商标局 -F md",
     ),
