@@ -567,6 +567,14 @@ def provinces(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = Non
         render.print_provinces([(name, counts, tallies[name]) for name, counts in rows])
 
 
+GroupArg = Annotated[
+    str, typer.Argument(autocompletion=complete.groups, help="省份组。", show_default=False)
+]
+ProvincesArg = Annotated[
+    list[str],
+    typer.Argument(autocompletion=complete.provinces, help="一个或多个省份。", show_default=False),
+]
+
 groups_app = typer.Typer(
     cls=IpqGroup,
     help="省份组：成员、含义与出处。",
@@ -606,12 +614,7 @@ def groups_add(
             autocompletion=complete.groups, help="省份组，如 知识产权保护中心。", show_default=False
         ),
     ],
-    provinces: Annotated[
-        list[str],
-        typer.Argument(
-            autocompletion=complete.provinces, help="一个或多个省份。", show_default=False
-        ),
-    ],
+    provinces: ProvincesArg,
     source: Annotated[
         str | None,
         typer.Option("--source", help="成员的出处（文件、新闻），建议填写。", show_default=False),
@@ -633,15 +636,8 @@ def groups_add(
 )
 def groups_remove(
     ctx: typer.Context,
-    group: Annotated[
-        str, typer.Argument(autocompletion=complete.groups, help="省份组。", show_default=False)
-    ],
-    provinces: Annotated[
-        list[str],
-        typer.Argument(
-            autocompletion=complete.provinces, help="一个或多个省份。", show_default=False
-        ),
-    ],
+    group: GroupArg,
+    provinces: ProvincesArg,
     file: FileOpt = None,
 ) -> None:
     """把省份移出一个省份组（记入变更记录，可撤销）。"""
@@ -659,15 +655,8 @@ def groups_remove(
 )
 def groups_exclude(
     ctx: typer.Context,
-    group: Annotated[
-        str, typer.Argument(autocompletion=complete.groups, help="省份组。", show_default=False)
-    ],
-    provinces: Annotated[
-        list[str],
-        typer.Argument(
-            autocompletion=complete.provinces, help="一个或多个省份。", show_default=False
-        ),
-    ],
+    group: GroupArg,
+    provinces: ProvincesArg,
     source: Annotated[
         str | None,
         typer.Option(
