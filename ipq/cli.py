@@ -7,7 +7,6 @@ line on stderr and an exit code; never a traceback.
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from datetime import date
 from pathlib import Path
@@ -1174,6 +1173,8 @@ def export(
         _write_output(output, form_xlsx(form), f"已导出{unit}的台账表格（{len(form.rows)} 行）")
         return
     if board:
+        import json
+
         from .query import board as make_board
 
         if kind not in ("xlsx", "json"):

@@ -3,7 +3,7 @@ single character (a "widow" that wastes a line and reads badly in Chinese).
 
 Widths are in cell units: a Chinese character takes 2, a Latin letter or digit 1 -- the
 way Excel counts column width, and close to how Word sets 仿宋 beside Times New Roman.
-Lines are broken as the terminal breaks them (:func:`ipq.render.line_breaks`: 避头尾 kept,
+Lines are broken as the terminal breaks them (:func:`ipq.typeset.line_breaks`: 避头尾 kept,
 numbers whole), which is how Word, WPS and LibreOffice break Chinese too.
 """
 
@@ -24,7 +24,7 @@ def width_of(ch: str) -> float:
 
 def lines(text: str, width: float) -> list[str]:
     """``text`` broken into lines of at most ``width`` cells."""
-    from .render import line_breaks
+    from .typeset import line_breaks
 
     out: list[str] = []
     for paragraph in text.split("\n"):
@@ -40,7 +40,7 @@ def lines(text: str, width: float) -> list[str]:
 def _lonely(line: str) -> bool:
     from rich.cells import cell_len
 
-    from .render import NO_START
+    from .typeset import NO_START
 
     return cell_len(line.rstrip("".join(NO_START))) <= 2
 

@@ -155,7 +155,7 @@ def print_help(ctx: Any) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
-    from . import render
+    from . import typeset as render
 
     out = render.console()
     command = ctx.command

@@ -14,7 +14,7 @@ from typer.main import get_command
 
 from ipq import helpdoc
 from ipq.cli import app
-from ipq.render import NO_END, NO_START
+from ipq.typeset import NO_END, NO_START
 
 from .conftest import invoke
 from .test_docs import commands
@@ -229,3 +229,18 @@ def test_write_examples_run(
         for line in helpdoc.examples(_command(path)):
             res = invoke(*shlex.split(line)[1:])
             assert res.exit_code == 0, (line, res.stderr)
+
+
+def test_help_loads_neither_the_list_nor_its_models() -> None:
+    """Startup: a help page needs the parameters, not the task list or its models."""
+    code = (
+        "import sys\n"
+        "from ipq.cli import main\n"
+        "sys.argv = ['ipq', 'mark', '--help']\n"
+        "try:\n    main()\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('ipq.models', 'ipq.query', 'ipq.store', 'ipq.render', 'json',"
+        " 'msgspec', 'yaml', 'pydantic') if m in sys.modules), file=sys.stderr)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert res.stderr.strip().splitlines()[-1] == "[]", res.stderr
+    assert res.stdout.startswith("用法：ipq mark")

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ipq.render import NO_END, NO_START, _may_break
+from ipq.typeset import NO_END, NO_START, _may_break
 
 from .conftest import invoke
 
@@ -100,7 +100,7 @@ def test_the_line_breaking_loses_nothing_and_keeps_every_rule(text: str, width: 
     from rich.cells import cell_len
     from rich.console import Console
 
-    from ipq.render import cjk
+    from ipq.typeset import cjk
 
     console = Console(width=width, file=io.StringIO(), color_system=None)
     lines = [line.plain for line in cjk(text).wrap(console, width, overflow="fold")]
@@ -127,7 +127,7 @@ def test_the_line_breaking_loses_nothing_and_keeps_every_rule(text: str, width: 
 def test_a_paragraph_never_ends_on_a_line_of_one_character() -> None:
     from rich.cells import cell_len
 
-    from ipq.render import line_breaks
+    from ipq.typeset import line_breaks
 
     text = "落实举措全文（国家和地方）、执行部门、完成时间、各部门的状态和备注、各省份的进度。"
     widowed = [

@@ -1,0 +1,154 @@
+"""Chinese text on the terminal: a console, and lines broken as Chinese is typeset.
+
+Kept apart from :mod:`ipq.render` (which needs the models) so that help pages and the
+print-width model load only this.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def console(stderr: bool = False) -> Console:
+    """A console that writes no escape codes when piped or when NO_COLOR is set."""
+    import os
+
+    from rich.console import Console
+
+    if os.environ.get("NO_COLOR"):
+        return Console(stderr=stderr, highlight=False, color_system=None)
+    return Console(stderr=stderr, highlight=False)
+
+
+# -- Chinese line breaking (避头尾) ----------------------------------------------------
+
+#: No line may start with these: the character before moves down with them.
+NO_START = frozenset("、，。；：？！）》」』”’〉】〕…·%,.;:?!)]}）］｝．")
+#: No line may end with these: they move down to the text they open.
+NO_END = frozenset("（《「『“‘〈【〔([{（［｛")
+
+
+def _may_break(a: str, b: str, before: str) -> bool:
+    """May a line end between ``a`` and ``b``? (``before``: the last character before the
+    break that is not a space.) After a space, yes; between two Chinese characters, yes --
+    unless a closing mark would start the line or an opening one end it; inside a run of
+    Latin letters, digits and ASCII marks (a number, ``--dept``, ``8.2``), or between a
+    number and the Chinese word after it (``1 项``), no."""
+    if b.isspace() or b in NO_START or before in NO_END:
+        return False  # (at spaces, the break comes after them, and they go)
+    if before.isdigit() and before.isascii() and not b.isascii():
+        return False  # a number keeps its measure word: 1 项, 2019年, 12 行
+    return a.isspace() or not (a.isascii() and b.isascii())
+
+
+def line_breaks(
+    text: str, width: float, measure: Any = None, keep_widow: bool = False
+) -> list[int]:
+    """Offsets where ``text`` (one paragraph) is broken to fit ``width`` cells: lines are
+    filled as Chinese is typeset, 避头尾 kept; a run that cannot break is folded; a last
+    line of one character takes one or two more with it from the line before (unless
+    ``keep_widow``: to model an office suite, which does not). ``measure`` gives a
+    character's width (default: its terminal cells)."""
+    from rich.cells import cell_len
+
+    if measure is None:
+        measure = cell_len
+
+    breaks: list[int] = []
+    start = 0
+    used = 0  # cells from start up to i, spaces at the end not counted
+    pending = 0  # cells of spaces seen at the end so far
+    last = -1  # last place to break on the current line
+    before = ""  # the last character that is not a space
+    i = start
+    while i < len(text):
+        ch = text[i]
+        if i > start and _may_break(text[i - 1], ch, before):
+            last = i
+        if ch.isspace():
+            pending += measure(ch)
+            i += 1
+            continue
+        size = measure(ch)
+        if used + pending + size > width and i > start:
+            cut = last if last > start else i
+            breaks.append(cut)
+            start, used, pending, last = cut, 0, 0, -1
+            while start < len(text) and text[start].isspace():  # spaces at a break go
+                start += 1
+            i = start
+            continue
+        used += pending + size
+        pending = 0
+        before = ch
+        i += 1
+    if breaks and not keep_widow:
+        _no_widow(text, breaks, width, measure)
+    return breaks
+
+
+def _no_widow(text: str, breaks: list[int], width: float, measure: Any) -> None:
+    """Move the last break back by up to three characters if the last line would hold
+    only one (marks aside), where a break is allowed there and the line before keeps more."""
+    tail = text[breaks[-1] :].strip().rstrip("".join(NO_START))
+    if len(tail) > 1:
+        return
+    floor = breaks[-2] if len(breaks) > 1 else 0
+    for back in (1, 2, 3):
+        at = breaks[-1] - back
+        if at - floor < 2:
+            return
+        before = text[:at].rstrip()[-1:]
+        if _may_break(text[at - 1], text[at], before):
+            if sum(measure(ch) for ch in text[at:].strip()) <= width:
+                breaks[-1] = at
+            return
+
+
+def _lstripped(line: Any) -> Any:
+    plain = line.plain
+    skip = len(plain) - len(plain.lstrip(" "))
+    return line[skip:] if skip else line
+
+
+@lru_cache(maxsize=1)
+def _kinsoku_text() -> type:
+    from rich.containers import Lines
+    from rich.text import Text
+
+    class KinsokuText(Text):
+        """Rich Text that breaks Chinese lines as Chinese typesetting does."""
+
+        def wrap(self, console: Any, width: int, **kwargs: Any) -> Lines:
+            if kwargs.get("no_wrap"):
+                return Text.wrap(self, console, width, **kwargs)
+            justify = kwargs.get("justify")
+            lines = Lines()
+            for paragraph in self.split("\n", allow_blank=True):
+                for line in paragraph.divide(line_breaks(paragraph.plain, width)):
+                    line.rstrip()
+                    lines.append(_lstripped(line))
+            if justify:
+                lines.justify(
+                    console, width, justify=justify, overflow=kwargs.get("overflow") or "fold"
+                )
+            return lines
+
+    return KinsokuText
+
+
+def cjk(text: str, style: str = "") -> Any:
+    """Text for a wrapped cell or paragraph: folded, never cut, broken per 避头尾."""
+    return _kinsoku_text()(text, style=style)
+
+
+def para(text: str, style: str = "") -> Any:
+    """A paragraph to print: ``console.print`` joins bare Text pieces into a plain Text
+    (which would lose the line breaking), so it is handed over inside a Padding."""
+    from rich.padding import Padding
+
+    return Padding(cjk(text, style), 0, expand=False)
