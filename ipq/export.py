@@ -481,7 +481,7 @@ def fitted_widths(columns: list[Column], rows: list[list[str]]) -> list[int]:
 def to_xlsx(report: Report) -> bytes:
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+    from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.properties import PageSetupProperties
     from openpyxl.worksheet.worksheet import Worksheet
@@ -508,6 +508,13 @@ def to_xlsx(report: Report) -> bytes:
         cell.border = border
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         ws.column_dimensions[get_column_letter(i)].width = width
+    # two named styles, registered once: a style set per cell costs a hash per cell
+    wrapped, single = (
+        NamedStyle(name=name, alignment=Alignment(vertical="top", wrap_text=wrap), border=border)
+        for name, wrap in (("ipq 正文", True), ("ipq 正文不换行", False))
+    )
+    wb.add_named_style(wrapped)
+    wb.add_named_style(single)
     for r, row in enumerate(report.rows, start=header_row + 1):
         lines = 1
         for i, (col, value) in enumerate(zip(report.columns, row, strict=True), start=1):
@@ -516,8 +523,7 @@ def to_xlsx(report: Report) -> bytes:
             cell = ws.cell(row=r, column=i, value=int(clean) if number else clean)
             if not number:
                 cell.data_type = "s"  # text, always: "=HYPERLINK(…)" in a note is no formula
-            cell.alignment = Alignment(vertical="top", wrap_text=col.wrap)
-            cell.border = border
+            cell.style = wrapped.name if col.wrap else single.name
             if col.wrap:
                 lines = max(lines, wrapped_lines(clean, widths[i - 1]))
         # LibreOffice and WPS do not fit wrapped rows on opening: give each its height

@@ -10,6 +10,7 @@ numbers whole), which is how Word, WPS and LibreOffice break Chinese too.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from functools import lru_cache
 
 
 def width_of(ch: str) -> float:
@@ -22,18 +23,25 @@ def width_of(ch: str) -> float:
     return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
 
 
-def lines(text: str, width: float) -> list[str]:
-    """``text`` broken into lines of at most ``width`` cells."""
+@lru_cache(maxsize=1 << 16)
+def _span(paragraph: str) -> float:
+    """The width of a paragraph set on one line."""
+    return sum(width_of(ch) for ch in paragraph.strip())
+
+
+@lru_cache(maxsize=1 << 16)
+def _broken(paragraph: str, width: float) -> tuple[str, ...]:
     from .typeset import line_breaks
 
+    cuts = [0, *line_breaks(paragraph, max(width, 2), width_of, keep_widow=True), len(paragraph)]
+    return tuple(paragraph[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False))
+
+
+def lines(text: str, width: float) -> list[str]:
+    """``text`` broken into lines of at most ``width`` cells."""
     out: list[str] = []
     for paragraph in text.split("\n"):
-        cuts = [
-            0,
-            *line_breaks(paragraph, max(width, 2), width_of, keep_widow=True),
-            len(paragraph),
-        ]
-        out += [paragraph[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False)]
+        out += [paragraph.strip()] if _span(paragraph) <= width else _broken(paragraph, width)
     return out
 
 
@@ -45,26 +53,44 @@ def _lonely(line: str) -> bool:
     return cell_len(line.rstrip("".join(NO_START))) <= 2
 
 
+#: How many distinct paragraphs a column's width is chosen by: a sample, evenly spread,
+#: of a larger table (a 1,000-task export has some 30,000 across its columns).
+SAMPLE = 100
+
+
+def _paragraphs(texts: Collection[str]) -> list[str]:
+    """The distinct paragraphs of ``texts`` (a table repeats many), or an even sample of
+    :data:`SAMPLE` of them."""
+    every = sorted({p for text in set(texts) for p in text.split("\n") if p.strip()})
+    step = max(1, -(-len(every) // SAMPLE))
+    return every[::step]
+
+
+def _widows(paragraphs: Collection[str], width: float) -> int:
+    count = 0
+    for paragraph in paragraphs:
+        if _span(paragraph) <= width - 0.6:
+            continue  # one line at either width: no widow
+        for near in (width - 0.6, width):
+            broken = lines(paragraph, near)
+            count += len(broken) > 1 and _lonely(broken[-1])
+    return count
+
+
 def widows(texts: Collection[str], width: float) -> int:
-    """How many paragraphs of ``texts`` end on a line with one character (or none but
-    marks), at ``width`` or were the column a little narrower: office suites
+    """How many distinct paragraphs of ``texts`` end on a line with one character (or
+    none but marks), at ``width`` or were the column a little narrower: office suites
     measure Latin letters, spaces and borders a little differently, and the choice must
     hold for each of them."""
-    count = 0
-    for text in texts:
-        for paragraph in text.split("\n"):
-            for near in (width - 0.6, width):
-                broken = lines(paragraph, near)
-                count += len(broken) > 1 and _lonely(broken[-1])
-    return count
+    return _widows(_paragraphs(texts), width)
 
 
 def best_width(texts: Collection[str], base: int, below: int, above: int) -> int:
     """The width from ``base - below`` to ``base + above`` that leaves the fewest widows,
     the nearest to ``base`` among equals."""
     candidates = sorted(range(max(base - below, 4), base + above + 1), key=lambda w: abs(w - base))
-    unique = set(texts)
-    return min(candidates, key=lambda w: widows(unique, w))
+    paragraphs = _paragraphs(texts)
+    return min(candidates, key=lambda w: _widows(paragraphs, w))
 
 
 def fit(columns: Sequence[Sequence[str]], widths: Sequence[int], spread: int = 8) -> list[int]:
@@ -76,9 +102,9 @@ def fit(columns: Sequence[Sequence[str]], widths: Sequence[int], spread: int = 8
     # best[used] = ((widows, distance), widths so far)
     best: dict[int, tuple[tuple[int, int], list[int]]] = {0: ((0, 0), [])}
     for texts, base in zip(columns, widths, strict=True):
-        unique = set(texts)
+        paragraphs = _paragraphs(texts)
         options = [
-            (w, widows(unique, w), abs(w - base))
+            (w, _widows(paragraphs, w), abs(w - base))
             for w in range(max(base - spread, 4), base + spread + 1)
         ]
         step: dict[int, tuple[tuple[int, int], list[int]]] = {}
