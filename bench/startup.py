@@ -23,6 +23,7 @@ COMMANDS = (
     ("obligations", "--province", "浙江"),
     ("show", "3"),
     ("--help",),
+    ("list", "--help"),
 )
 STACK = "import typer, rich.table, pydantic, yaml"
 

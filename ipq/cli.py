@@ -209,6 +209,14 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
+
+@app.callback()
+def _group() -> None:
+    # No options of its own: it keeps ipq a group of commands when only the command being
+    # run is registered (see _only_the_command_run); Typer would make a lone command the app.
+    pass
+
+
 FileOpt = Annotated[
     Path | None,
     typer.Option(
@@ -1502,7 +1510,45 @@ def git_setup(file: FileOpt = None) -> None:
 
 
 def main() -> None:
+    _only_the_command_run(sys.argv[1:])
     app()
+
+
+def _only_the_command_run(args: list[str]) -> None:
+    """Register only the command this process runs (Typer otherwise turns every
+    command's signature into options on every start: a fifth of a read's time).
+
+    The overview (``ipq``, ``ipq --help``) lists the commands from their docstrings
+    instead of building them. Where the command line names no known command -- an unknown
+    name (which needs every name for "did you mean"), shell completion -- everything stays.
+    """
+    import os
+
+    if any(key.endswith("_COMPLETE") for key in os.environ):
+        return
+    rest = list(args)
+    while rest and (rest[0] in (*GLOBAL_VALUED, *GLOBAL_FLAGS) or rest[0].startswith("--file=")):
+        rest = rest[2:] if rest[0] in GLOBAL_VALUED else rest[1:]
+    if rest in ([], ["--help"], ["-h"]) and len(args) == len(rest):  # the overview
+        helpdoc.OVERVIEW[:] = [
+            *((c.name or "", c.callback.__doc__ or "") for c in app.registered_commands),
+            *(
+                (g.name or "", str(g.typer_instance.info.help or ""))
+                for g in app.registered_groups
+                if g.typer_instance is not None
+            ),
+        ]
+        app.registered_commands = []
+        app.registered_groups = []
+        return
+    if not rest:
+        return
+    name = rest[0]
+    commands = [c for c in app.registered_commands if c.name == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if commands or groups:
+        app.registered_commands = commands
+        app.registered_groups = groups
 
 
 if __name__ == "__main__":

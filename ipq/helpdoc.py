@@ -64,6 +64,10 @@ LABELS: dict[str, str] = {
 
 HELP_TEXT = "显示此帮助并退出。"
 
+#: The commands of the overview as (name, help) when the process did not build them
+#: (``ipq --help`` lists names and first lines only; see ``cli._only_the_command_run``).
+OVERVIEW: list[tuple[str, str]] = []
+
 #: Help for the options Typer adds itself (its own words are English).
 BUILT_IN_HELP = {
     "help": HELP_TEXT,
@@ -94,7 +98,11 @@ def _visible(ctx: Any) -> list[Any]:
 
 def _command_path(ctx: Any) -> str:
     """``ipq mark``, whatever name the program was started under (``python -m ipq``)."""
-    return " ".join(["ipq", *ctx.command_path.split()[1:]])
+    names = []
+    while ctx is not None and ctx.parent is not None:
+        names.append(ctx.info_name or "")
+        ctx = ctx.parent
+    return " ".join(["ipq", *reversed(names)])
 
 
 def usage(ctx: Any) -> str:
@@ -105,7 +113,7 @@ def usage(ctx: Any) -> str:
     for p in params:
         if not _is_option(p):
             pieces.append(label(p) if p.required else f"[{label(p)}]")
-    if getattr(ctx.command, "commands", None):
+    if hasattr(ctx.command, "commands"):
         pieces.append("命令 [参数]...")
     return " ".join(pieces)
 
@@ -145,8 +153,11 @@ def examples(command: Any) -> list[str]:
 
 
 def _short_help(command: Any) -> str:
-    text = inspect.cleandoc(command.short_help or command.help or "")
-    return text.split("\n\n")[0].replace("\n", "")
+    return _first_paragraph(command.short_help or command.help or "")
+
+
+def _first_paragraph(text: str) -> str:
+    return inspect.cleandoc(text).split("\n\n")[0].replace("\n", "")
 
 
 def print_help(ctx: Any) -> None:
@@ -179,10 +190,10 @@ def print_help(ctx: Any) -> None:
     panel("参数", [(label(p), _param_help(ctx, p)) for p in params if not _is_option(p)])
     panel("选项", [(_names(p), _param_help(ctx, p)) for p in params if _is_option(p)])
     commands = getattr(command, "commands", {})
-    panel(
-        "命令",
-        [(name, _short_help(sub)) for name, sub in commands.items() if not sub.hidden],
-    )
+    listed = [(name, _short_help(sub)) for name, sub in commands.items() if not sub.hidden]
+    if not listed and ctx.parent is None:
+        listed = [(name, _first_paragraph(text)) for name, text in OVERVIEW]
+    panel("命令", listed)
     lines = examples(command)
     if lines:
         from rich.text import Text

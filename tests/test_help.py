@@ -244,3 +244,26 @@ def test_help_loads_neither_the_list_nor_its_models() -> None:
     res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert res.stderr.strip().splitlines()[-1] == "[]", res.stderr
     assert res.stdout.startswith("用法：ipq mark")
+
+
+def test_a_process_builds_only_its_command_and_reads_the_same(tmp_path: Path) -> None:
+    """ipq registers only the command it runs (startup); what it prints does not change."""
+    from .conftest import run_ipq
+
+    env = {"COLUMNS": "100"}
+    for args in ([], ["--help"], ["-h"], ["mark", "--help"], ["groups", "--help"], ["list"]):
+        real = run_ipq(*args, env=env)
+        here = invoke(*args, env=env)
+        assert real.returncode == here.exit_code == 0, (args, real.stderr)
+        assert real.stdout == here.stdout, args
+    typo = run_ipq("lst")
+    assert typo.returncode == 1 and "您是不是要找 list" in typo.stderr  # every name was there
+    code = (
+        "import sys\n"
+        "from ipq import cli\n"
+        "sys.argv = ['ipq', '-f', 'x.yaml', 'show', '--help']\n"
+        "try:\n    cli.main()\nexcept SystemExit:\n    pass\n"
+        "print([c.name for c in cli.app.registered_commands], file=sys.stderr)\n"
+    )
+    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert res.stderr.strip().splitlines()[-1] == "['show']"
