@@ -221,6 +221,95 @@ def bench_scale(size: int, env: dict[str, str], runs: int) -> dict:
     return results
 
 
+HISTORY_READS = {
+    "list --dept 商标局": ["list", "--dept", "商标局"],
+    "show 8": ["show", "8"],
+    "obligations --province 浙江": ["obligations", "--province", "浙江"],
+    "summary": ["summary"],
+    "board": ["board"],
+}
+
+
+def history_file(entries: int) -> Path:
+    """The real list with exactly ``entries`` history entries (made once)."""
+    WORK.mkdir(exist_ok=True)
+    path = WORK / f"history_{entries}.yaml"
+    if not path.exists():
+        subprocess.run(
+            [sys.executable, str(HERE / "generate.py"), "--history", str(entries), "-o", str(path)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+    return path
+
+
+def bench_history(entries: int, env: dict[str, str], runs: int) -> dict:
+    """Every read and mark/undo on the real list with ``entries`` history entries and with
+    none, as CPU time of paired runs (the one with none right before): the ratio says what
+    the history costs."""
+    from startup import cpu
+
+    ipq = ipq_command()
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for n in (0, entries):
+            files[n] = Path(tmp) / f"h{n}.yaml"
+            shutil.copyfile(history_file(n), files[n])
+            timed([*ipq, "list", "-f", str(files[n])], env)  # cached, as after any command
+        for name, args in HISTORY_READS.items():
+            pairs = [
+                (
+                    cpu([*ipq, *args, "-f", str(files[0])], env),
+                    cpu([*ipq, *args, "-f", str(files[entries])], env),
+                )
+                for _ in range(runs)
+            ]
+            out[name] = {
+                "none": statistics.median(a for a, _ in pairs),
+                "with": statistics.median(b for _, b in pairs),
+                "ratio": statistics.median(b / a for a, b in pairs),
+            }
+        for name, args in (
+            ("mark", ["mark", "8.2", "-p", "浙江", "-s", "blocked"]),
+            ("undo", ["undo"]),
+        ):
+            pairs = []
+            for i in range(runs):
+                step = [*args, "-n", f"bench {i}"] if name == "mark" else args
+                if name == "undo":  # something to undo in both files first
+                    for f in files.values():
+                        timed(
+                            [
+                                *ipq,
+                                "mark",
+                                "8.2",
+                                "-p",
+                                "浙江",
+                                "-s",
+                                "blocked",
+                                "-n",
+                                f"u{i}",
+                                "-f",
+                                str(f),
+                            ],
+                            env,
+                        )
+                pairs.append(
+                    (
+                        cpu([*ipq, *step, "-f", str(files[0])], env),
+                        cpu([*ipq, *step, "-f", str(files[entries])], env),
+                    )
+                )
+            out[name] = {
+                "none": statistics.median(a for a, _ in pairs),
+                "with": statistics.median(b for _, b in pairs),
+                "ratio": statistics.median(b / a for a, b in pairs),
+            }
+        out["size_mb"] = files[entries].stat().st_size / 2**20
+    return out
+
+
 def taskwarrior_items(path: Path) -> list[dict]:
     """The list at ``path`` as Taskwarrior tasks holding the same texts, notes and history:
     the title as description, the lead department as project, and as annotations the
@@ -349,7 +438,7 @@ def report(results: dict) -> str:
         if tw:
             for what in ("list project:商标局", "annotate (a mark with a note)"):
                 lines.append(
-                    f"| Taskwarrior `task {what}`, the same data |"
+                    f"| Taskwarrior `task {what}`, the same data | "
                     + " | ".join(fmt(tw[n][what]) if n in tw else "–" for n in sizes)
                     + " |"
                 )
@@ -393,6 +482,27 @@ def report(results: dict) -> str:
                     f" (≤ {GROWTH_MAX:.0f}×)."
                 )
         lines.append("")
+    hist = results.get("history")
+    if hist:
+        lines += [
+            f"## History: the real list with {results['history_entries']:,} history entries"
+            f" ({hist['size_mb']:.1f} MB) against none",
+            "",
+            "CPU time of paired runs (the file with none right before the one with the history),"
+            " medians; issue 14's targets: every read ≤ 1.1×, `mark` and `undo` ≤ 2×.",
+            "",
+            "| command | no history | with the history | ratio |",
+            "|---|---|---|---|",
+        ]
+        for name, r in hist.items():
+            if name == "size_mb":
+                continue
+            limit = 2.0 if name in ("mark", "undo") else 1.1
+            verdict = "met" if r["ratio"] <= limit else "missed"
+            lines.append(
+                f"| `{name}` | {r['none']:.3f} s | {r['with']:.3f} s | {r['ratio']:.2f}× — {verdict} |"
+            )
+        lines.append("")
     lines += ["## Notes", "", NOTES_MD.strip(), ""]
     return "\n".join(lines)
 
@@ -400,6 +510,16 @@ def report(results: dict) -> str:
 NOTES_MD = """
 See the section *Findings* in bench/README.md for what these figures changed in ipq.
 """
+
+#: Below this line RESULTS.md is written by hand (what moved and why, other measurements);
+#: a new run replaces only what is above it.
+HAND = "<!-- written by hand below: bench/run.py keeps it -->"
+
+
+def write_report(path: Path, text: str) -> None:
+    old = path.read_text(encoding="utf-8") if path.exists() else ""
+    kept = old[old.index(HAND) :] if HAND in old else HAND + "\n"
+    path.write_text(text.rstrip("\n") + "\n\n" + kept, encoding="utf-8")
 
 
 def main() -> None:
@@ -415,6 +535,12 @@ def main() -> None:
     parser.add_argument(
         "--here", action="store_true", help="use the running Python's ipq, not a fresh wheel"
     )
+    parser.add_argument(
+        "--history",
+        type=int,
+        default=50000,
+        help="history entries for the history figures (0: skip)",
+    )
     args = parser.parse_args()
     if not (args.here or args.report_only or os.environ.get(INSTALLED)):
         run_installed()  # does not return
@@ -422,7 +548,7 @@ def main() -> None:
         results = json.loads((WORK / "results.json").read_text())
         results["scale"] = {int(k): v for k, v in results["scale"].items()}
         results["taskwarrior"] = {int(k): v for k, v in results.get("taskwarrior", {}).items()}
-        args.output.write_text(report(results), encoding="utf-8")
+        write_report(args.output, report(results))
         print(f"written: {args.output}")
         return
     sizes = [int(s) for s in args.sizes.split(",") if s]
@@ -450,6 +576,15 @@ def main() -> None:
             f" ipq {fmt(s['ipq'])}; ratio {s['ratio']:.2f}",
             flush=True,
         )
+        if args.history:
+            results["history_entries"] = args.history
+            results["history"] = bench_history(args.history, env, max(3, args.runs))
+            for name, r in results["history"].items():
+                if name != "size_mb":
+                    print(
+                        f"history {name:<40} {r['none']:.3f} s → {r['with']:.3f} s ({r['ratio']:.2f}×)",
+                        flush=True,
+                    )
         results["scale"] = {}
         results["taskwarrior"] = {}
         for size in sizes:
@@ -467,7 +602,7 @@ def main() -> None:
     (WORK / "results.json").write_text(
         json.dumps(results, ensure_ascii=False, indent=2, default=str)
     )
-    args.output.write_text(report(results), encoding="utf-8")
+    write_report(args.output, report(results))
     print(f"written: {args.output}")
 
 

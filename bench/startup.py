@@ -28,14 +28,14 @@ COMMANDS = (
 STACK = "import typer, rich.table, pydantic, yaml"
 
 
-def cpu(cmd: list[str]) -> float:
+def cpu(cmd: list[str], env: dict[str, str] | None = None) -> float:
     """CPU seconds of one process, its output discarded."""
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child
         null = os.open(os.devnull, os.O_WRONLY)
         os.dup2(null, 1)
         os.dup2(null, 2)
-        os.execv(cmd[0], cmd)
+        os.execve(cmd[0], cmd, os.environ if env is None else env)
     _, status, usage = os.wait4(pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}")
