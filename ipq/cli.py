@@ -234,10 +234,12 @@ AsOfOpt = Annotated[
 ]
 
 
-def _load(file: Path | None) -> Any:
+def _load(file: Path | None, history: bool = True) -> Any:
+    """The task list; ``history=False`` where the command reads no history, which then
+    need not be decoded from the cache (a year's history can outweigh the list)."""
     from .store import load, locate
 
-    return load(locate(file).path)
+    return load(locate(file).path, history=history)
 
 
 def _as_of(text: str | None) -> date:
@@ -349,7 +351,7 @@ def list_tasks(
     from .query import TaskQuery, select_tasks
 
     day = _as_of(as_of)
-    tl = _load(file)
+    tl = _load(file, history=False)
     province, depts = _acting(tl, province, [dept] if dept else None)
     dept = depts[0] if depts else None
     query = TaskQuery(dept, category, status, deadline, grep, province, overdue, day)
@@ -394,7 +396,7 @@ def show(
     from .query import find_number
 
     day = _as_of(as_of)
-    tl = _load(file)
+    tl = _load(file, history=False)
     t, _ = find_number(tl, task)
     if json_:
         render.emit_json(
@@ -421,7 +423,7 @@ def depts(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None) -
     from .query import department_tally, departments_overview
 
     day = _as_of(as_of)
-    tl = _load(file)
+    tl = _load(file, history=False)
     overview = departments_overview(tl)
     info = {d.name: d for d in tl.departments}
     tallies = {name: department_tally(tl, name, day) for name, _ in overview}
@@ -511,7 +513,7 @@ def obligations(
     from . import query, render
 
     day = _as_of(as_of)
-    tl = _load(file)
+    tl = _load(file, history=False)
     province, depts = _acting(tl, province, None)
     if province is None:
         held = (
@@ -545,7 +547,7 @@ def provinces(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = Non
     from .query import province_tally, province_tasks, provinces_overview
 
     day = _as_of(as_of)
-    tl = _load(file)
+    tl = _load(file, history=False)
     rows = provinces_overview(tl)
     tallies = {name: province_tally(tl, name, day) for name, _ in rows}
     if json_:
@@ -599,7 +601,7 @@ def groups(ctx: typer.Context, json_: JsonOpt = False, file: FileOpt = None) -> 
         return
     from . import render
 
-    tl = _load(file)
+    tl = _load(file, history=False)
     if json_:
         render.emit_json(render.groups_json(tl))
     else:
@@ -891,7 +893,7 @@ def summary(as_of: AsOfOpt = None, json_: JsonOpt = False, file: FileOpt = None)
     from .query import summary as make_summary
 
     day = _as_of(as_of)
-    result = make_summary(_load(file), day)
+    result = make_summary(_load(file, history=False), day)
     if json_:
         render.emit_json(render.summary_json(result))
     else:
@@ -930,7 +932,7 @@ def board(
     from .query import board as make_board
 
     day = _as_of(as_of)
-    result = make_board(_load(file), day, level)
+    result = make_board(_load(file, history=False), day, level)
     if json_:
         render.emit_json(render.board_json(result))
     else:
@@ -1020,7 +1022,7 @@ def config_set(
     from .ledger import resolve_unit
 
     if key == "unit":
-        value = resolve_unit(_load(file), value)  # stored by its full name
+        value = resolve_unit(_load(file, history=False), value)  # stored by its full name
     path = config.set_value(key, value)
     print(f"已设定 {key} = {value}（{path}）")
 
@@ -1158,10 +1160,10 @@ def export(
     if every is not None:
         if kind != "xlsx" or output is None:
             raise UserError(f"--{every} all 只能导出 xlsx 表格到一个目录，如 -F xlsx -o 台账/")
-        _export_forms(_load(file), every, output, day, force)
+        _export_forms(_load(file, history=False), every, output, day, force)
         return
     ex.check_output(kind, output, force)
-    tl = _load(file)
+    tl = _load(file, history=False)
     if summary:
         from .query import summary as make_summary
 
@@ -1444,7 +1446,7 @@ def collect(
     out = render.console()
     out.print(f"已导入 {len(accepted)} 份，拒绝 {len(refused)} 份：{'、'.join(refused) or '无'}。")
     out.print(f"未交回（{len(missing)} 个省份）：{'、'.join(missing) or '无'}。")
-    render.print_board(make_board(_load(file), _as_of(as_of)))
+    render.print_board(make_board(_load(file, history=False), _as_of(as_of)))
     if refused:
         raise typer.Exit(EXIT_USER)
 

@@ -125,12 +125,14 @@ def read_bytes(path: Path) -> bytes:
             raise DataFileError(_too_large(path, st.st_size))
         chunks = []
         size = 0
-        while chunk := os.read(fd, 1 << 20):
+        want = st.st_size + 1  # the whole file in one read (one copy), if it stays as it is
+        while chunk := os.read(fd, want):
             chunks.append(chunk)
             size += len(chunk)
             if size > MAX_FILE_BYTES:  # it grew while being read
                 raise DataFileError(_too_large(path, size))
-        return b"".join(chunks)
+            want = 1 << 20
+        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
     except PermissionError:
         raise DataFileError(f"{path}: 没有权限读取数据文件") from None
     except OSError as exc:
@@ -146,17 +148,19 @@ def _too_large(path: Path, size: int) -> str:
     )
 
 
-def parse(raw: bytes, name: str, use_cache: bool = True) -> TaskList:
+def parse(raw: bytes, name: str, use_cache: bool = True, history: bool = True) -> TaskList:
     """Bytes of a data file -> a validated TaskList, or a DataFileError.
 
     With ``use_cache``, the result for the same bytes may come from the user's
     cache (which holds only lists parsed from exactly those bytes), so such a
     read needs neither YAML nor pydantic; a fresh parse is filed there.
+    ``history=False``: a list from the cache comes without its history (for a
+    command that reads none and writes nothing); a fresh parse has it anyway.
     """
     from . import cache
 
     if use_cache:
-        cached = cache.get(raw)
+        cached = cache.get(raw, history)
         if cached is not None:
             return cached
     tl = parse_fresh(raw, name)
@@ -173,8 +177,8 @@ def parse_fresh(raw: bytes, name: str) -> TaskList:
     return validate(parse_yaml(raw, name), name, raw)
 
 
-def load(path: Path, use_cache: bool = True) -> TaskList:
-    return parse(read_bytes(path), path.name, use_cache)
+def load(path: Path, use_cache: bool = True, history: bool = True) -> TaskList:
+    return parse(read_bytes(path), path.name, use_cache, history)
 
 
 # -- saving -----------------------------------------------------------------

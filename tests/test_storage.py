@@ -19,7 +19,6 @@ import tempfile
 import time
 from pathlib import Path
 
-import msgspec
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -197,7 +196,7 @@ def test_d1_the_cache_never_holds_what_was_not_parsed(data_copy: Path) -> None:
     invoke("mark", "5", "-s", "done", "--note", "x\n\n", "-f", str(data_copy))
     raw = data_copy.read_bytes()
     entry = cache.directory() / f"{cache.key(raw)}{cache.SUFFIX}"
-    decoded = msgspec.msgpack.decode(entry.read_bytes(), type=TaskList)
+    decoded = cache.decode_entry(entry.read_bytes())
     assert decoded == parse_fresh(raw, "x")
 
 
@@ -208,7 +207,7 @@ def plant(raw: bytes, falsified: TaskList) -> Path:
     folder = cache.directory()
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     entry = folder / f"{cache.key(raw)}{cache.SUFFIX}"
-    entry.write_bytes(msgspec.msgpack.encode(falsified))
+    entry.write_bytes(cache.encode_entry(falsified))
     entry.chmod(0o600)
     return entry
 
@@ -790,3 +789,25 @@ def test_d10_leftovers_of_a_name_with_glob_characters_are_found(tmp_path: Path) 
     theirs.write_bytes(b"half")
     assert invoke("mark", "3", "-s", "done", "-f", str(path)).exit_code == 0
     assert not mine.exists() and theirs.exists()
+
+
+def test_a_read_that_needs_no_history_decodes_none(data_copy: Path) -> None:
+    """The cache keeps the history apart: list/show/obligations… read only the list."""
+    for i in range(3):
+        assert (
+            invoke("mark", "5", "-s", "done", "-n", f"第 {i} 次", "-f", str(data_copy)).exit_code
+            == 0
+        )
+    raw = data_copy.read_bytes()
+    full = parse_fresh(raw, "x")
+    assert len(full.history) >= 3
+    light = cache.get(raw, history=False)
+    assert light is not None and light.history == [] and light.tasks == full.tasks
+    assert cache.get(raw) == full
+    entry = cache.directory() / f"{cache.key(raw)}{cache.SUFFIX}"
+    data = entry.read_bytes()
+    entry.write_bytes(data[:-5])  # the history cut short: a reader of history parses instead
+    assert cache.get(raw) is None
+    res = invoke("history", "-f", str(data_copy), "--json")
+    assert res.exit_code == 0 and len(json.loads(res.stdout)) == len(full.history)
+    assert invoke("undo", "-f", str(data_copy)).exit_code == 0
