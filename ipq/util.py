@@ -21,6 +21,9 @@ def no_gc() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
+            # what was built is kept: later collections need not walk it again (the first
+            # one after a large load walked millions of objects, a third of a second)
+            gc.freeze()
             gc.enable()
 
 
