@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .models import TaskList
 
 BOM = b"\xef\xbb\xbf"
@@ -64,16 +66,15 @@ _ITEM = re.compile(rb"^-[ \n]", re.M)
 _DOC_END = b"...\n"
 
 
-def _lines_back(text: bytes, end: int, start: int) -> list[int]:
-    """Start offsets of the lines before ``end`` (which is a line start), back to ``start``."""
-    offsets = []
+def _lines_back(text: bytes, end: int, start: int) -> Iterator[int]:
+    """Start offsets of the lines before ``end`` (which is a line start), back to ``start``,
+    the nearest first -- found one at a time: callers stop at the first line of content."""
     pos = end
     while pos > start:
         prev = text.rfind(b"\n", start, pos - 1) + 1
         prev = max(prev, start)
-        offsets.append(prev)
+        yield prev
         pos = prev
-    return offsets
 
 
 def _is_filler(line: bytes, doc_end: bool) -> bool:
