@@ -160,17 +160,20 @@ def bench_startup(env: dict[str, str], runs: int) -> dict:
     }
 
 
-def list_file(size: int) -> Path:
-    """The generated list, made once (in its own process, so that this one stays small:
-    a child's peak memory counts what it inherited from the fork)."""
+def generated(name: str, *options: str) -> Path:
+    """``bench/work/NAME``, made once by generate.py with ``options`` (in its own process,
+    so that this one stays small: a child's peak memory counts what it inherited)."""
     WORK.mkdir(exist_ok=True)
-    path = WORK / f"tasks_{size}.yaml"
+    path = WORK / name
     if not path.exists():
-        subprocess.run(
-            [sys.executable, str(HERE / "generate.py"), "--tasks", str(size), "-o", str(path)],
-            check=True,
-        )
+        command = [sys.executable, str(HERE / "generate.py"), *options, "-o", str(path)]
+        subprocess.run(command, check=True, stdout=subprocess.DEVNULL)
     return path
+
+
+def list_file(size: int) -> Path:
+    """The generated list of ``size`` tasks."""
+    return generated(f"tasks_{size}.yaml", "--tasks", str(size))
 
 
 def bench_scale(size: int, env: dict[str, str], runs: int) -> dict:
@@ -231,16 +234,8 @@ HISTORY_READS = {
 
 
 def history_file(entries: int) -> Path:
-    """The real list with exactly ``entries`` history entries (made once)."""
-    WORK.mkdir(exist_ok=True)
-    path = WORK / f"history_{entries}.yaml"
-    if not path.exists():
-        subprocess.run(
-            [sys.executable, str(HERE / "generate.py"), "--history", str(entries), "-o", str(path)],
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
-    return path
+    """The real list with exactly ``entries`` history entries."""
+    return generated(f"history_{entries}.yaml", "--history", str(entries))
 
 
 def bench_history(entries: int, env: dict[str, str], runs: int) -> dict:

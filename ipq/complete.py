@@ -9,7 +9,8 @@ completion never fails: a data file that cannot be read offers nothing.
 
 from __future__ import annotations
 
-import contextlib
+import functools
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -26,14 +27,25 @@ def _spelled(incomplete: str, help_: str, *spellings: str) -> Items:
     return []
 
 
-def _data(ctx: Any) -> TaskList | None:
-    """The task list the command line refers to (its -f, else the usual one), or None."""
+def _data(ctx: Any) -> TaskList:
+    """The task list the command line refers to (its -f, else the usual one)."""
     from .store import load, locate
 
-    with contextlib.suppress(Exception):
-        params = getattr(ctx, "params", None) or {}
-        return load(locate(params.get("file")).path)
-    return None
+    params = getattr(ctx, "params", None) or {}
+    return load(locate(params.get("file")).path, history=False)
+
+
+def _quiet(complete: Callable[..., Items]) -> Callable[..., Items]:
+    """Completion offers nothing, and says nothing, where it cannot read what it needs."""
+
+    @functools.wraps(complete)
+    def offer(*args: Any, **kwargs: Any) -> Items:
+        try:
+            return complete(*args, **kwargs)
+        except Exception:
+            return []
+
+    return offer
 
 
 def provinces(incomplete: str) -> Items:
@@ -46,10 +58,9 @@ def provinces(incomplete: str) -> Items:
     ]
 
 
+@_quiet
 def departments(ctx: Any, incomplete: str) -> Items:
     tl = _data(ctx)
-    if tl is None:
-        return []
     return [
         item
         for d in tl.departments
@@ -62,10 +73,9 @@ def units(ctx: Any, incomplete: str) -> Items:
     return provinces(incomplete) + departments(ctx, incomplete)
 
 
+@_quiet
 def groups(ctx: Any, incomplete: str) -> Items:
     tl = _data(ctx)
-    if tl is None:
-        return []
     return [item for g in tl.groups for item in _spelled(incomplete, g.description, g.name)]
 
 
@@ -79,13 +89,12 @@ def statuses(incomplete: str) -> Items:
     ]
 
 
+@_quiet
 def tasks(ctx: Any, incomplete: str) -> Items:
     """Task numbers with their titles; after ``8.``, the local duties of task 8."""
     from .query import duty_label
 
     tl = _data(ctx)
-    if tl is None:
-        return []
     typed = incomplete
     out: Items = []
     for t in tl.tasks:
@@ -100,10 +109,9 @@ def tasks(ctx: Any, incomplete: str) -> Items:
     return out
 
 
+@_quiet
 def categories(ctx: Any, incomplete: str) -> Items:
     tl = _data(ctx)
-    if tl is None:
-        return []
     return [
         item
         for c in tl.categories
