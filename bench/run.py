@@ -253,55 +253,29 @@ def bench_history(entries: int, env: dict[str, str], runs: int) -> dict:
             files[n] = Path(tmp) / f"h{n}.yaml"
             shutil.copyfile(history_file(n), files[n])
             timed([*ipq, "list", "-f", str(files[n])], env)  # cached, as after any command
+
+        def pair(args: list[str]) -> tuple[float, float]:
+            return tuple(cpu([*ipq, *args, "-f", str(files[n])], env) for n in (0, entries))  # type: ignore[return-value]
+
+        def summary(pairs: list[tuple[float, float]]) -> dict:
+            return {
+                "none": statistics.median(a for a, _ in pairs),
+                "with": statistics.median(b for _, b in pairs),
+                "ratio": statistics.median(b / a for a, b in pairs),
+            }
+
+        def mark(note: str) -> list[str]:
+            return ["mark", "8.2", "-p", "浙江", "-s", "blocked", "-n", note]
+
         for name, args in HISTORY_READS.items():
-            pairs = [
-                (
-                    cpu([*ipq, *args, "-f", str(files[0])], env),
-                    cpu([*ipq, *args, "-f", str(files[entries])], env),
-                )
-                for _ in range(runs)
-            ]
-            out[name] = {
-                "none": statistics.median(a for a, _ in pairs),
-                "with": statistics.median(b for _, b in pairs),
-                "ratio": statistics.median(b / a for a, b in pairs),
-            }
-        for name, args in (
-            ("mark", ["mark", "8.2", "-p", "浙江", "-s", "blocked"]),
-            ("undo", ["undo"]),
-        ):
-            pairs = []
-            for i in range(runs):
-                step = [*args, "-n", f"bench {i}"] if name == "mark" else args
-                if name == "undo":  # something to undo in both files first
-                    for f in files.values():
-                        timed(
-                            [
-                                *ipq,
-                                "mark",
-                                "8.2",
-                                "-p",
-                                "浙江",
-                                "-s",
-                                "blocked",
-                                "-n",
-                                f"u{i}",
-                                "-f",
-                                str(f),
-                            ],
-                            env,
-                        )
-                pairs.append(
-                    (
-                        cpu([*ipq, *step, "-f", str(files[0])], env),
-                        cpu([*ipq, *step, "-f", str(files[entries])], env),
-                    )
-                )
-            out[name] = {
-                "none": statistics.median(a for a, _ in pairs),
-                "with": statistics.median(b for _, b in pairs),
-                "ratio": statistics.median(b / a for a, b in pairs),
-            }
+            out[name] = summary([pair(args) for _ in range(runs)])
+        out["mark"] = summary([pair(mark(f"bench {i}")) for i in range(runs)])
+        undos = []
+        for i in range(runs):
+            for f in files.values():  # something to undo in both files first
+                timed([*ipq, *mark(f"u{i}"), "-f", str(f)], env)
+            undos.append(pair(["undo"]))
+        out["undo"] = summary(undos)
         out["size_mb"] = files[entries].stat().st_size / 2**20
     return out
 

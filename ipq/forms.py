@@ -151,13 +151,11 @@ def form_xlsx(form: Form) -> bytes:
     ws.cell(row=2, column=4).alignment = Alignment(wrap_text=True, vertical="top")
     ws.merge_cells(start_row=2, start_column=4, end_row=5, end_column=len(columns))
     header = FIRST_ROW - 1
-    widths = fitted_widths(
-        columns,
-        [
-            [*row.cells, STATUS_LABELS[row.progress.status], row.progress.note or ""]
-            for row in form.rows
-        ],
-    )
+    values_of = [
+        [*row.cells, STATUS_LABELS[row.progress.status], row.progress.note or ""]
+        for row in form.rows
+    ]
+    widths = fitted_widths(columns, values_of)
     for i, col in enumerate(columns, start=1):
         cell = ws.cell(row=header, column=i, value=col.header)
         cell.font = Font(bold=True)
@@ -174,9 +172,8 @@ def form_xlsx(form: Form) -> bytes:
         dv.errorTitle = "状态"
         dv.error = "请从下拉列表中选择：" + "、".join(allowed)
         ws.add_data_validation(dv)
-    for r, row in enumerate(form.rows, start=FIRST_ROW):
+    for r, (row, values) in enumerate(zip(form.rows, values_of, strict=True), start=FIRST_ROW):
         lines = 1
-        values = [*row.cells, STATUS_LABELS[row.progress.status], row.progress.note or ""]
         for i, (col, value) in enumerate(zip(columns, values, strict=True), start=1):
             cell = ws.cell(row=r, column=i, value=ILLEGAL_CHARACTERS_RE.sub("", value) or None)
             cell.data_type = "s"  # text, always: a note beginning "=" is no formula

@@ -36,8 +36,8 @@ DUTY_WIDTHS = (3.4, 10.0, 3.4, 2.4, 2.6, 3.9)
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the table; ``span`` cells of the first and ``keep`` columns are merged
-    downwards with the rows after it that belong to the same task."""
+    """One line of the table. Consecutive rows of the same ``task`` share the cells of the
+    document's ``merged`` columns (task title, deadline), as in the source."""
 
     cells: list[str]
     task: int
