@@ -45,7 +45,7 @@ ENTRY_FORMAT = b"list, then history"
 STALE_SECONDS = 3600
 
 
-def _enabled() -> bool:
+def enabled() -> bool:
     return os.environ.get("IPQ_NO_CACHE", "") in ("", "0")
 
 
@@ -66,11 +66,40 @@ def _rules_digest() -> bytes:
     return h.digest()
 
 
+#: Files larger than this are hashed on every core.
+_MANY_THREADS = 1 << 20
+#: How much of a file is read at a time to hash it.
+_CHUNK = 1 << 18
+
+
+def _hasher(size: int) -> Any:
+    # BLAKE3: a cryptographic hash (a crafted file cannot collide with another's entry),
+    # 5 ms for a 24 MB file on one core here, against SHA-256's 14 ms
+    from blake3 import blake3
+
+    threads = blake3.AUTO if size > _MANY_THREADS else 1
+    return blake3(_rules_digest() + ENTRY_FORMAT, max_threads=threads)
+
+
 def key(raw: bytes) -> str:
-    # SHA-256: computed in hardware here, 2.6x blake2b's speed on a 24 MB file
-    h = hashlib.sha256(_rules_digest() + ENTRY_FORMAT)
+    h = _hasher(len(raw))
     h.update(raw)
-    return h.hexdigest()
+    return str(h.hexdigest())
+
+
+def key_of_file(fd: int) -> str:
+    """The key of the bytes an open file holds, read in small pieces from where it stands.
+
+    A read that finds its entry never needs the whole file in memory: for a file
+    with a long history, allocating and filling that copy cost more than the hash.
+    """
+    h = _hasher(0)
+    buffer = bytearray(_CHUNK)
+    view = memoryview(buffer)
+    with open(fd, "rb", buffering=0, closefd=False) as fh:
+        while n := fh.readinto(buffer):
+            h.update(view[:n])
+    return str(h.hexdigest())
 
 
 def _trusted(st: os.stat_result) -> bool:
@@ -127,12 +156,17 @@ def decode_entry(data: bytes, history: bool = True) -> TaskList:
 
 
 def get(raw: bytes, history: bool = True) -> TaskList | None:
-    if not _enabled():
+    return get_by_key(key(raw), history) if enabled() else None
+
+
+def get_by_key(digest: str, history: bool = True) -> TaskList | None:
+    """The entry filed under ``digest`` (see :func:`key`), if there is a sound one."""
+    if not enabled():
         return None
     folder = _trusted_directory(create=False)
     if folder is None:
         return None
-    path = folder / f"{key(raw)}{SUFFIX}"
+    path = folder / f"{digest}{SUFFIX}"
     from .util import no_gc
 
     try:
@@ -160,7 +194,7 @@ def get(raw: bytes, history: bool = True) -> TaskList | None:
 
 def discard(raw: bytes) -> None:
     """Forget the entry for bytes that no file holds any more (after a write)."""
-    folder = _trusted_directory(create=False) if _enabled() else None
+    folder = _trusted_directory(create=False) if enabled() else None
     if folder is not None:
         with suppress(OSError):
             (folder / f"{key(raw)}{SUFFIX}").unlink()
@@ -168,7 +202,7 @@ def discard(raw: bytes) -> None:
 
 def put(raw: bytes, parsed: TaskList) -> None:
     """File ``parsed`` under ``raw``: call only with a list parsed from exactly ``raw``."""
-    if not _enabled():
+    if not enabled():
         return
     folder = _trusted_directory(create=True)
     if folder is None:

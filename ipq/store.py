@@ -99,8 +99,9 @@ def make_dir(folder: Path, what: str = "目录") -> None:
 # -- loading ----------------------------------------------------------------
 
 
-def read_bytes(path: Path) -> bytes:
-    """The bytes of a regular file of sane size; anything else is refused before reading.
+@contextmanager
+def _opened(path: Path) -> Iterator[tuple[int, os.stat_result]]:
+    """A descriptor of a regular file of sane size, and its status; anything else is refused.
 
     The file is opened without blocking (a FIFO would otherwise wait for a
     writer) and checked on the open descriptor, so what is checked is what is read.
@@ -123,22 +124,32 @@ def read_bytes(path: Path) -> bytes:
             raise DataFileError(f"{path}: 不是普通文件（设备、管道或套接字），不能作为数据文件")
         if st.st_size > MAX_FILE_BYTES:
             raise DataFileError(_too_large(path, st.st_size))
-        chunks = []
-        size = 0
-        want = st.st_size + 1  # the whole file in one read (one copy), if it stays as it is
-        while chunk := os.read(fd, want):
-            chunks.append(chunk)
-            size += len(chunk)
-            if size > MAX_FILE_BYTES:  # it grew while being read
-                raise DataFileError(_too_large(path, size))
-            want = 1 << 20
-        return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        yield fd, st
     except PermissionError:
         raise DataFileError(f"{path}: 没有权限读取数据文件") from None
     except OSError as exc:
         raise DataFileError(f"{path}: 无法读取数据文件（{exc.strerror}）") from None
     finally:
         os.close(fd)
+
+
+def _read_all(path: Path, fd: int, st: os.stat_result) -> bytes:
+    chunks = []
+    size = 0
+    want = st.st_size + 1  # the whole file in one read (one copy), if it stays as it is
+    while chunk := os.read(fd, want):
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > MAX_FILE_BYTES:  # it grew while being read
+            raise DataFileError(_too_large(path, size))
+        want = 1 << 20
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def read_bytes(path: Path) -> bytes:
+    """The bytes of a regular file of sane size; anything else is refused before reading."""
+    with _opened(path) as (fd, st):
+        return _read_all(path, fd, st)
 
 
 def _too_large(path: Path, size: int) -> str:
@@ -178,7 +189,20 @@ def parse_fresh(raw: bytes, name: str) -> TaskList:
 
 
 def load(path: Path, use_cache: bool = True, history: bool = True) -> TaskList:
-    return parse(read_bytes(path), path.name, use_cache, history)
+    """:func:`parse` of the file's bytes; an entry in the cache is found without reading
+    the whole file into memory (it is hashed a piece at a time)."""
+    from . import cache
+
+    with _opened(path) as (fd, st):
+        if use_cache and cache.enabled():
+            found = None
+            with suppress(OSError):
+                found = cache.get_by_key(cache.key_of_file(fd), history)
+            if found is not None:
+                return found
+            os.lseek(fd, 0, os.SEEK_SET)
+        raw = _read_all(path, fd, st)
+    return parse(raw, path.name, use_cache, history)
 
 
 # -- saving -----------------------------------------------------------------

@@ -811,3 +811,34 @@ def test_a_read_that_needs_no_history_decodes_none(data_copy: Path) -> None:
     res = invoke("history", "-f", str(data_copy), "--json")
     assert res.exit_code == 0 and len(json.loads(res.stdout)) == len(full.history)
     assert invoke("undo", "-f", str(data_copy)).exit_code == 0
+
+
+def test_a_file_read_in_pieces_has_the_key_of_its_bytes(tmp_path: Path) -> None:
+    """A warm read hashes the file a piece at a time (on one core); a write hashes the
+    bytes it holds (on every core, when large): both must name the same entry."""
+    for size in (0, 1, cache._CHUNK, cache._CHUNK + 1, cache._MANY_THREADS * 3 + 7):
+        raw = os.urandom(size)
+        path = tmp_path / f"{size}.bin"
+        path.write_bytes(raw)
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            assert cache.key_of_file(fd) == cache.key(raw), size
+        finally:
+            os.close(fd)
+    assert cache.key(b"a") != cache.key(b"b")
+
+
+def test_a_warm_read_is_answered_by_the_entry_of_the_files_bytes(data_copy: Path) -> None:
+    """store.load finds the entry without reading the whole file; a changed byte misses."""
+    assert invoke("mark", "5", "-s", "done", "-f", str(data_copy)).exit_code == 0
+    raw = data_copy.read_bytes()
+    entry = cache.directory() / f"{cache.key(raw)}{cache.SUFFIX}"
+    assert entry.exists()
+    marked = store.load(data_copy)
+    # an entry that says something else, under the file's key: the read believes it
+    other = parse_fresh(bundled_path().read_bytes(), "x")
+    entry.write_bytes(cache.encode_entry(other))
+    assert store.load(data_copy, history=False).tasks == other.tasks
+    # one byte more in the file: another key, so a fresh parse, never the old entry
+    data_copy.write_bytes(raw + b"\n")
+    assert store.load(data_copy).tasks == marked.tasks != other.tasks
