@@ -7,8 +7,10 @@ it is kept in the user's cache directory. What makes it safe to trust:
 * **Data only.** Entries are MessagePack decoded by msgspec straight into the
   models, with every field's type checked; decoding runs no code (no pickle).
 * **Only what was parsed.** :func:`put` is called with a list that was parsed
-  and validated from exactly the bytes it is filed under -- never with an
-  in-memory result of a change.
+  and validated from exactly the bytes it is filed under, or, after a write,
+  with the list :mod:`ipq.parts` proved those bytes parse to: every byte of
+  them parsed, the old ones when the file was read, the new ones alone by the
+  same parser, under conditions that make the two parses one (see there).
 * **The key covers the rules.** A key is a hash of the file's bytes together
   with ipq's version and the source of the modules that decide what a valid
   list is (models, validation, names, YAML reading), so a changed rule never
@@ -33,14 +35,15 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .models import TaskList
+    from .parts import Spans
 
 #: How many lists are kept (the newest by use).
 KEEP = 8
 SUFFIX = ".msgpack"
 #: The modules whose source decides what a valid list is.
-RULE_MODULES = ("models.py", "names.py", "validation.py", "yamlio.py")
+RULE_MODULES = ("models.py", "names.py", "parts.py", "validation.py", "yamlio.py")
 #: The layout of an entry (see get); a new layout never meets an entry of an old one.
-ENTRY_FORMAT = b"list, then history"
+ENTRY_FORMAT = b"list, spans, then history"
 #: A temporary file older than this was left by a killed writer.
 STALE_SECONDS = 3600
 
@@ -121,38 +124,62 @@ def _trusted_directory(create: bool) -> Path | None:
 
 
 @lru_cache(maxsize=1)
-def _decoders() -> tuple[Any, Any]:
+def _decoders() -> tuple[Any, Any, Any]:
     import msgspec
 
     from .models import Change, TaskList
+    from .parts import Spans
 
-    return msgspec.msgpack.Decoder(TaskList), msgspec.msgpack.Decoder(list[Change])
+    return (
+        msgspec.msgpack.Decoder(TaskList),
+        msgspec.msgpack.Decoder(list[Change]),
+        msgspec.msgpack.Decoder(Spans | None),
+    )
 
 
-#: An entry: the length of the list without its history (4 bytes, big-endian), that list,
-#: then the history -- so a command that reads no history decodes (and reads) none.
-_HEAD = 4
+#: An entry: the lengths (4 bytes each, big-endian) of the list without its history and
+#: of its spans (see ipq.parts), then that list, the spans and the history -- so a
+#: command that reads no history decodes (and reads) neither spans nor history.
+_LENGTH = 4
+_HEAD = 2 * _LENGTH
 
 
-def encode_entry(tl: TaskList) -> bytes:
+def encode_entry(tl: TaskList, spans: Spans | None = None, history: bytes | None = None) -> bytes:
+    """``history``: ``tl.history`` already encoded, where a write has it at hand."""
     from dataclasses import replace
 
     import msgspec
 
     main = msgspec.msgpack.encode(replace(tl, history=[]))
-    return len(main).to_bytes(_HEAD, "big") + main + msgspec.msgpack.encode(tl.history)
+    where = msgspec.msgpack.encode(spans)
+    head = len(main).to_bytes(_LENGTH, "big") + len(where).to_bytes(_LENGTH, "big")
+    if history is None:
+        history = msgspec.msgpack.encode(tl.history)
+    return b"".join((head, main, where, history))
+
+
+def _sizes(data: bytes) -> tuple[int, int]:
+    return int.from_bytes(data[:_LENGTH], "big"), int.from_bytes(data[_LENGTH:_HEAD], "big")
 
 
 def decode_entry(data: bytes, history: bool = True) -> TaskList:
     """An entry's list (without its history unless asked); a damaged one raises."""
-    size = int.from_bytes(data[:_HEAD], "big")
-    if len(data) < _HEAD + size:
+    return _decode(data, history, False)[0]
+
+
+def _decode(data: bytes, history: bool, spans: bool) -> tuple[TaskList, Spans | None, bytes | None]:
+    main, where = _sizes(data)
+    if len(data) < _HEAD + main + (where if history or spans else 0):
         raise ValueError("a truncated entry")
-    lists, changes = _decoders()
-    tl: TaskList = lists.decode(data[_HEAD : _HEAD + size])
+    lists, changes, layouts = _decoders()
+    view = memoryview(data)
+    tl: TaskList = lists.decode(view[_HEAD : _HEAD + main])
+    found = layouts.decode(view[_HEAD + main : _HEAD + main + where]) if spans else None
+    encoded = None
     if history:
-        tl.history = changes.decode(data[_HEAD + size :])
-    return tl
+        encoded = data[_HEAD + main + where :]
+        tl.history = changes.decode(encoded)
+    return tl, found, encoded
 
 
 def get(raw: bytes, history: bool = True) -> TaskList | None:
@@ -161,6 +188,19 @@ def get(raw: bytes, history: bool = True) -> TaskList | None:
 
 def get_by_key(digest: str, history: bool = True) -> TaskList | None:
     """The entry filed under ``digest`` (see :func:`key`), if there is a sound one."""
+    found = _entry(digest, history, False)
+    return found[0] if found else None
+
+
+def get_for_write(raw: bytes) -> tuple[TaskList, Spans | None, bytes] | None:
+    """The whole list filed under ``raw``, the spans of its parts and its history as
+    MessagePack (for a write)."""
+    return _entry(key(raw), True, True) if enabled() else None  # type: ignore[return-value]
+
+
+def _entry(
+    digest: str, history: bool, spans: bool
+) -> tuple[TaskList, Spans | None, bytes | None] | None:
     if not enabled():
         return None
     folder = _trusted_directory(create=False)
@@ -179,13 +219,13 @@ def get_by_key(digest: str, history: bool = True) -> TaskList | None:
             return None
         with open(fd, "rb", closefd=False) as fh:
             head = fh.read(_HEAD)
-            size = int.from_bytes(head, "big")
-            data = head + (fh.read() if history else fh.read(size))
+            main, _ = _sizes(head)
+            data = head + (fh.read() if history or spans else fh.read(main))
         with no_gc():
-            tl = decode_entry(data, history)
+            found = _decode(data, history, spans)
         with suppress(OSError):
             os.utime(fd)
-        return tl
+        return found
     except Exception:  # a damaged entry, an old format: parse the file instead
         return None
     finally:
@@ -200,8 +240,11 @@ def discard(raw: bytes) -> None:
             (folder / f"{key(raw)}{SUFFIX}").unlink()
 
 
-def put(raw: bytes, parsed: TaskList) -> None:
-    """File ``parsed`` under ``raw``: call only with a list parsed from exactly ``raw``."""
+def put(
+    raw: bytes, parsed: TaskList, spans: Spans | None = None, history: bytes | None = None
+) -> None:
+    """File ``parsed`` under ``raw``: call only with a list parsed from exactly ``raw``
+    (or proven by :mod:`ipq.parts` to be what its parse gives), ``spans`` its parts."""
     if not enabled():
         return
     folder = _trusted_directory(create=True)
@@ -213,7 +256,7 @@ def put(raw: bytes, parsed: TaskList) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(encode_entry(parsed))
+            fh.write(encode_entry(parsed, spans, history))
         os.replace(tmp, folder / f"{key(raw)}{SUFFIX}")
         tmp = None
         _prune(folder)

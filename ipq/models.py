@@ -285,8 +285,20 @@ def _timestamp_problem(value: str | None) -> str | None:
     return None
 
 
-def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
-    """Problems no single field can see: (location, message) pairs."""
+def reference_problems(
+    tl: TaskList,
+    tasks: set[int] | None = None,
+    groups: set[int] | None = None,
+    history_from: int = 0,
+) -> list[tuple[Loc, str]]:
+    """Problems no single field can see: (location, message) pairs.
+
+    By default the whole list. A write that changed only some tasks and groups
+    (indexes) and added history after ``history_from`` entries may check only
+    those, where the rest was valid and is unchanged, and the changed tasks
+    kept their departments and number of duties and the groups their names --
+    what the rest's rules read (see :func:`ipq.parts.prove`).
+    """
     problems: list[tuple[Loc, str]] = []
 
     def add(loc: Loc, message: str) -> None:
@@ -298,9 +310,13 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
     for i, c in enumerate(tl.categories):
         if c.number != i + 1:
             add(("categories", i, "number"), f"类别编号应连续为 {i + 1}，实为 {c.number}")
-    for i, t in enumerate(tl.tasks):
-        if t.id != i + 1:
-            add(("tasks", i, "id"), f"任务编号应唯一且连续，此处应为 {i + 1}，实为 {t.id}")
+    task_indexes = range(len(tl.tasks)) if tasks is None else sorted(tasks)
+    group_indexes = range(len(tl.groups)) if groups is None else sorted(groups)
+    for i in task_indexes:
+        if tl.tasks[i].id != i + 1:
+            add(
+                ("tasks", i, "id"), f"任务编号应唯一且连续，此处应为 {i + 1}，实为 {tl.tasks[i].id}"
+            )
 
     depts = tl.department_registry()
     group_names = [g.name for g in tl.groups]
@@ -322,7 +338,8 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
         if problem:
             add(loc, problem)
 
-    for gi, g in enumerate(tl.groups):
+    for gi in group_indexes:
+        g = tl.groups[gi]
         seen: set[str] = set()
         for key, listed in (("members", g.members), ("non_members", g.non_members)):
             for mi, m in enumerate(listed):
@@ -334,8 +351,9 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
         if g.complete and g.non_members:
             add(("groups", gi, "non_members"), "名单完整的组不需要列出非成员")
 
-    groups = Registry("省份组", ((n, ()) for n in group_names))
-    for ti, t in enumerate(tl.tasks):
+    group_registry = Registry("省份组", ((n, ()) for n in group_names))
+    for ti in task_indexes:
+        t = tl.tasks[ti]
         if not 1 <= t.category <= len(tl.categories):
             add(
                 ("tasks", ti, "category"),
@@ -352,7 +370,7 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
             elif rule.binds != "all" and rule.group is None:
                 add(at, f"binds 为 {rule.binds} 的规则必须指定 group")
             elif rule.group is not None:
-                check_name(groups, (*at, "group"), rule.group)
+                check_name(group_registry, (*at, "group"), rule.group)
         p = t.progress
         for name, dp in p.departments.items():
             loc = ("tasks", ti, "progress", "departments", name)
@@ -371,9 +389,11 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
                     add((*loc, number), f"任务 {t.id} 没有第 {number} 条地方落实举措")
                 check_time((*loc, number, "updated"), pp.updated)
 
-    last = 0
-    seen_ids: set[str] = set()
-    for hi, ch in enumerate(tl.history):
+    before = tl.history[:history_from]
+    last = before[-1].seq if before else 0
+    seen_ids: set[str] = {ch.key() for ch in before}
+    for hi in range(history_from, len(tl.history)):
+        ch = tl.history[hi]
         if ch.key() in seen_ids:
             add(("history", hi, "id"), f"变更记录的 id 重复：{ch.key()}")
         seen_ids.add(ch.key())
@@ -381,7 +401,7 @@ def reference_problems(tl: TaskList) -> list[tuple[Loc, str]]:
             add(("history", hi, "seq"), f"变更序号应从 1 起按顺序递增，实为 {ch.seq}")
         last = ch.seq
         check_time(("history", hi, "at"), ch.at)
-        for where, message in _undo_problems(tl, ch, groups.names):
+        for where, message in _undo_problems(tl, ch, group_registry.names):
             add(("history", hi, *where), message)
     return problems
 

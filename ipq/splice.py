@@ -123,7 +123,8 @@ def _item_span(text: bytes, section: _Section, starts: list[int], i: int) -> tup
     return starts[i], _filler_start(text, starts[i], end)
 
 
-def _dumped(items: list[object]) -> bytes:
+def dump_items(items: list[object]) -> bytes:
+    """Items of a top-level sequence as the file holds them: ``- `` at column 0."""
     from .validation import dump_part
     from .yamlio import dump_data
 
@@ -143,7 +144,7 @@ def _replace_items(
     pos = section.body
     for index in sorted(changed):
         start, end = _item_span(text, section, starts, index)
-        out += [text[pos:start], _dumped([items[index]])]
+        out += [text[pos:start], dump_items([items[index]])]
         pos = end
     out.append(text[pos : section.end])
     return b"".join(out)
@@ -151,7 +152,7 @@ def _replace_items(
 
 def _history(text: bytes, section: _Section | None, tl: TaskList, kept: int) -> bytes | None:
     added = tl.history[kept:]
-    fresh = b"history:\n" + _dumped(list(added)) if added else b""
+    fresh = b"history:\n" + dump_items(list(added)) if added else b""
     if section is None:
         return None if kept else fresh
     if section.header(text) != b"history:\n":  # flow style, or a comment on the key's line
@@ -162,7 +163,7 @@ def _history(text: bytes, section: _Section | None, tl: TaskList, kept: int) -> 
     if kept == 0:
         return fresh
     cut = starts[kept] if kept < len(starts) else section.end
-    return text[section.start : cut] + (_dumped(list(added)) if added else b"")
+    return text[section.start : cut] + (dump_items(list(added)) if added else b"")
 
 
 def splice(

@@ -28,6 +28,7 @@ from .errors import DataFileError
 
 if TYPE_CHECKING:
     from .models import Change, TaskList
+    from .parts import Spans
 
 BUNDLED_NAME = "tasks_2019.yaml"
 ENV_FILE = "IPQ_FILE"
@@ -174,18 +175,40 @@ def parse(raw: bytes, name: str, use_cache: bool = True, history: bool = True) -
         cached = cache.get(raw, history)
         if cached is not None:
             return cached
-    tl = parse_fresh(raw, name)
+    tl, spans = parse_fresh_spans(raw, name)
     if use_cache:
-        cache.put(raw, tl)
+        cache.put(raw, tl, spans)
     return tl
+
+
+def parse_for_write(raw: bytes, name: str) -> tuple[TaskList, Spans | None, bytes | None]:
+    """:func:`parse` with its history, where its parts are (see :mod:`ipq.parts`), and
+    the history as MessagePack where the cache had it."""
+    from . import cache
+
+    found = cache.get_for_write(raw)
+    if found is not None:
+        return found
+    tl, spans = parse_fresh_spans(raw, name)
+    cache.put(raw, tl, spans)
+    return tl, spans, None
 
 
 def parse_fresh(raw: bytes, name: str) -> TaskList:
     """YAML and every validation rule, never the cache."""
-    from .validation import validate
-    from .yamlio import parse_yaml
+    return parse_fresh_spans(raw, name)[0]
 
-    return validate(parse_yaml(raw, name), name, raw)
+
+def parse_fresh_spans(raw: bytes, name: str) -> tuple[TaskList, Spans | None]:
+    """:func:`parse_fresh`, and where the parser found its parts (None where they may
+    not be used: see :func:`ipq.parts.spans_of`)."""
+    from .parts import spans_of
+    from .validation import validate_upgrading
+    from .yamlio import parse_yaml_marked
+
+    data, marks, text = parse_yaml_marked(raw, name)
+    tl, upgraded = validate_upgrading(data, name, raw)
+    return tl, spans_of(raw, text, marks, upgraded)
 
 
 def load(path: Path, use_cache: bool = True, history: bool = True) -> TaskList:
@@ -429,6 +452,7 @@ class Saved:
     path: Path
     created_copy: bool
     ledger: TaskList | None = None  # what the file now holds, as read back
+    by_parts: bool = False  # proven by its parts (ipq.parts), not by a parse of all of it
 
 
 def proven_content(
@@ -438,8 +462,8 @@ def proven_content(
     tasks: set[int],
     groups: set[str],
     history_kept: int,
-) -> tuple[bytes, TaskList]:
-    """Bytes that load to exactly ``intended``, and what they load to.
+) -> tuple[bytes, TaskList, Spans | None]:
+    """Bytes that load to exactly ``intended``, what they load to, and its spans.
 
     Candidates, in order: ``raw`` with only what changed rewritten (keeping
     line endings, comments and the rest of the layout), the whole list dumped
@@ -470,11 +494,11 @@ def proven_content(
         if content is None:
             continue
         try:
-            proof = parse_fresh(content, name)
+            proof, spans = parse_fresh_spans(content, name)
         except DataFileError:
             continue
         if proof == intended:
-            return content, proof
+            return content, proof, spans
     raise DataFileError(
         f"{name}: 写出的内容读回后与预期不符，为安全起见没有写入；数据文件未修改（请报告此问题）"
     )
@@ -486,7 +510,9 @@ def modify(
     """Load, apply ``change`` (which may raise UserError), prove, save atomically.
 
     ``change`` returns the changes it made. The new bytes are proven to load
-    to the intended list before they replace the file (:func:`proven_content`).
+    to the intended list before they replace the file: by the parts that
+    changed where the file's layout allows (:func:`ipq.parts.prove`), else by
+    parsing all of them (:func:`proven_content`).
     A symlinked file is written through to its target and locked there.
     Changes to the bundled list go to the user's working copy instead, created
     here under the same lock.
@@ -498,6 +524,7 @@ def modify(
     else:
         target = resolved(location.path)
     from . import cache
+    from .parts import Snapshot, prove
     from .validation import to_data, validate
 
     if os.path.lexists(target):
@@ -508,26 +535,30 @@ def modify(
         if exists:
             check_replaceable(target)
         raw = read_bytes(source)
-        tl = parse(raw, source.name)
+        tl, spans, history = parse_for_write(raw, source.name)
+        before = Snapshot.of(tl, history) if spans is not None else None
         history_before = len(tl.history)
         changes = change(tl)
         if not changes:  # nothing changed: nothing is written, no copy is made
             return changes, Saved(target, False)
-        intended = validate(to_data(tl), target.name)  # never write what would not load back
-        content, proof = proven_content(
-            raw,
-            intended,
-            target.name,
-            {ch.task for ch in changes if ch.task is not None},
-            {ch.group for ch in changes if ch.group is not None},
-            min(history_before, len(tl.history)),
-        )
+        tasks = {ch.task for ch in changes if ch.task is not None}
+        groups = {ch.group for ch in changes if ch.group is not None}
+        kept = min(history_before, len(tl.history))
+        by_parts = None
+        if spans is not None and before is not None:
+            by_parts = prove(raw, spans, before, tl, tasks, groups, kept, target.name)
+        encoded = None
+        if by_parts is not None:
+            content, spans, proof, encoded = by_parts.content, by_parts.spans, tl, by_parts.history
+        else:
+            intended = validate(to_data(tl), target.name)  # never write what would not load back
+            content, proof, spans = proven_content(raw, intended, target.name, tasks, groups, kept)
         _remove_stale_temporaries(target)
         write_atomic(target, content)
-        cache.put(content, proof)  # what was parsed from exactly these bytes
+        cache.put(content, proof, spans, encoded)  # what exactly these bytes parse to
         if source == target:
             cache.discard(raw)  # the old bytes are gone: their entry would only take room
-    return changes, Saved(target, not exists, proof)
+    return changes, Saved(target, not exists, proof, by_parts is not None)
 
 
 def merge_files(base: Path, ours: Path, theirs: Path) -> Any:
@@ -561,10 +592,10 @@ def merge_files(base: Path, ours: Path, theirs: Path) -> Any:
     groups_before = {g.name: g for g in original.groups}
     tasks = {t.id for t in intended.tasks if tasks_before.get(t.id) != t}
     groups = {g.name for g in intended.groups if groups_before.get(g.name) != g}
-    content, proof = proven_content(raw, intended, ours.name, tasks, groups, kept)
+    content, proof, spans = proven_content(raw, intended, ours.name, tasks, groups, kept)
     write_atomic(resolved(ours), content)
     from . import cache
 
-    cache.put(content, proof)
+    cache.put(content, proof, spans)
     result.ledger = proof
     return result

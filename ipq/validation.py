@@ -48,12 +48,17 @@ def to_data(tl: TaskList) -> dict[str, Any]:
 
 
 def validate(data: Any, name: str, raw: bytes | None = None) -> TaskList:
+    return validate_upgrading(data, name, raw)[0]
+
+
+def validate_upgrading(data: Any, name: str, raw: bytes | None = None) -> tuple[TaskList, bool]:
+    """:func:`validate`, and whether ``data`` was in an older layout (see :func:`upgrade`)."""
     if not isinstance(data, dict):
         kind = {list: "列表", str: "文本", int: "数字"}.get(type(data), type(data).__name__)
         raise DataFileError(
             f"{name}: 不是任务清单：顶层应为 meta、categories、tasks 等字段，实为{kind}"
         )
-    upgrade(data)
+    upgraded = upgrade(data)
     try:
         with no_gc():
             tl = adapter().validate_python(data)
@@ -64,25 +69,26 @@ def validate(data: Any, name: str, raw: bytes | None = None) -> TaskList:
     else:
         problems = reference_problems(tl)
         if not problems:
-            return tl
+            return tl, upgraded
     raise DataFileError(f"{name}: 数据文件有 {len(problems)} 处问题", _format(problems, name, raw))
 
 
 _PLAIN = ("status", "note", "updated")
 
 
-def upgrade(data: dict[str, Any]) -> None:
+def upgrade(data: dict[str, Any]) -> bool:
     """Read a file written before per-department and per-duty progress, in place.
 
     Then a task had one national status, and a province one status per task.
     The national status becomes each department's; a province's becomes its
     status on each of the task's duties; history entries are split the same
     way, so undo still reverts them. Anything not shaped as expected is left
-    for validation to report.
+    for validation to report. Returns whether anything was upgraded.
     """
     tasks = data.get("tasks")
     if not isinstance(tasks, list):
-        return
+        return False
+    upgraded = False
     by_id: dict[Any, dict[str, Any]] = {}
     for t in tasks:
         if not isinstance(t, dict):
@@ -92,19 +98,21 @@ def upgrade(data: dict[str, Any]) -> None:
         p = t.get("progress")
         if isinstance(p, dict) and _is_old_progress(p):
             t["progress"] = _upgraded_progress(p, t)
+            upgraded = True
     history = data.get("history")
     if not isinstance(history, list) or not any(_is_old_mark(ch) for ch in history):
-        return
-    upgraded: list[Any] = []
+        return upgraded
+    entries: list[Any] = []
     for ch in history:
         task = by_id.get(ch.get("task")) if isinstance(ch, dict) else None
         if not _is_old_mark(ch) or task is None:
-            upgraded.append(ch)
+            entries.append(ch)
         elif ch.get("unit", NATIONAL) == NATIONAL:
-            upgraded += [{**ch, "unit": d} for d in _list(task.get("departments"))]
+            entries += [{**ch, "unit": d} for d in _list(task.get("departments"))]
         else:
-            upgraded += [{**ch, "duty": i} for i in range(1, len(_list(task.get("duties"))) + 1)]
-    data["history"] = upgraded
+            entries += [{**ch, "duty": i} for i in range(1, len(_list(task.get("duties"))) + 1)]
+    data["history"] = entries
+    return True
 
 
 def _list(value: Any) -> list[Any]:

@@ -59,8 +59,49 @@ class _Loader(_BaseLoader):  # type: ignore[misc]
         return tag
 
 
-def _load(text: str) -> Any:
-    """The safe loader's result for ``text``, built faster, refusing aliases.
+#: Where the top level's parts begin, in characters: for a mapping, each key's
+#: (name, offset, its block sequence's item offsets or None); for a sequence, its
+#: items' offsets. See :func:`_marks`.
+Marks = list[tuple[str, int, "list[int] | None"]] | list[int] | None
+
+
+def _item_lines(seq: Any, text: str) -> list[int] | None:
+    """The start of the line of each item of a block sequence whose items are written
+    ``- `` at column 0 with the item's content after it; None for any other shape."""
+    if seq.flow_style:
+        return None
+    starts = []
+    for item in seq.value:
+        m = item.start_mark
+        line = m.index - m.column
+        if m.column != 2 or not text.startswith("- ", line):
+            return None
+        starts.append(line)
+    return starts
+
+
+def _marks(node: Any, text: str) -> Marks:
+    """Where the parser found each top-level key and each item of a top-level block
+    sequence (see :mod:`ipq.parts`, which proves writes with them); None where the
+    top level is not laid out so (a key not at column 0, a quoted key, flow style)."""
+    if isinstance(node, yaml.SequenceNode):
+        return _item_lines(node, text)
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    out: list[tuple[str, int, list[int] | None]] = []
+    for key, value in node.value:
+        m = key.start_mark
+        plain = isinstance(key, yaml.ScalarNode) and not key.style  # libyaml: "", PyYAML: None
+        if not plain or m.column != 0:
+            return None
+        items = _item_lines(value, text) if isinstance(value, yaml.SequenceNode) else None
+        out.append((key.value, m.index, items))
+    return out
+
+
+def _load(text: str, marks: bool = False) -> Any:
+    """The safe loader's result for ``text``, built faster, refusing aliases
+    (with ``marks``: and where its parts begin, see :func:`_marks`).
 
     libyaml composes the node tree (in C); plain mappings, sequences and strings
     -- nearly every node of a task list -- are then built directly, and every
@@ -98,7 +139,8 @@ def _load(text: str) -> Any:
 
     try:
         node = loader.get_single_node()
-        return None if node is None else build(node)
+        data = None if node is None else build(node)
+        return (data, _marks(node, text)) if marks else data
     finally:
         loader.dispose()
 
@@ -121,6 +163,17 @@ _Dumper.add_representer(str, _represent_str)
 
 def parse_yaml(raw: bytes, name: str) -> Any:
     """Safe YAML -> Python data; errors become one line with line and column."""
+    return _parse(raw, name, False)
+
+
+def parse_yaml_marked(raw: bytes, name: str) -> tuple[Any, Marks, str]:
+    """:func:`parse_yaml`, with where the parser found the top level's parts
+    (:func:`_marks`) and the decoded text those offsets count characters of."""
+    data, marks, text = _parse(raw, name, True)
+    return data, marks, text
+
+
+def _parse(raw: bytes, name: str, marks: bool) -> Any:
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]  # a UTF-8 BOM, as Windows editors write it
     try:
@@ -136,7 +189,7 @@ def parse_yaml(raw: bytes, name: str) -> Any:
         _check_depth(text, name)
     try:
         with no_gc():
-            return _load(text)
+            return (*_load(text, True), text) if marks else _load(text)
     except _AliasRefused as exc:
         m = exc.mark
         raise DataFileError(
