@@ -356,19 +356,22 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
         title=f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）",
     )
     fix_widths(table, out.width)
-    for number, ob in zip(numbers, obs.items, strict=True):
-        t = ob.task
-        table.add_row(
+    rows = [
+        [
             number,
-            cjk(t.title),
-            cjk(LEVEL_LABELS[ob.level]),
-            cjk(ob.duty.rule.text),
-            cjk(ob.duty.measures),
-            cjk(t.deadline.text),
-            cjk(status_text(ob.progress.status, t.deadline, as_of, ob.level)),
-        )
+            ob.task.title,
+            LEVEL_LABELS[ob.level],
+            ob.duty.rule.text,
+            ob.duty.measures,
+            ob.task.deadline.text,
+            status_text(ob.progress.status, ob.task.deadline, as_of, ob.level),
+        ]
+        for number, ob in zip(numbers, obs.items, strict=True)
+    ]
     if obs.items:
-        out.print(table)
+        from .grid import Grid
+
+        out.print(Grid(table, rows))  # as Rich prints the table, in a fraction of the time
     else:
         out.print("没有符合条件的地方举措。")
     out.print(para(obligations_summary(obs)))

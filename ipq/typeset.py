@@ -45,6 +45,28 @@ def _may_break(a: str, b: str, before: str) -> bool:
     return a.isspace() or not (a.isascii() and b.isascii())
 
 
+#: Terminal cells of each character met so far (line_breaks asks for every character).
+_CELLS: dict[str, int] = {}
+
+
+def _cells(ch: str) -> int:
+    size = _CELLS.get(ch)
+    if size is None:
+        from rich.cells import cell_len
+
+        size = _CELLS[ch] = cell_len(ch)
+    return size
+
+
+def _last_break(text: str, start: int, end: int) -> int:
+    """The last place in ``text[start + 1 : end + 1]`` where a line may end, or -1."""
+    for k in range(end, start, -1):
+        before = text[start:k].rstrip()[-1:]  # the last character before k that is not a space
+        if _may_break(text[k - 1], text[k], before):
+            return k
+    return -1
+
+
 def line_breaks(
     text: str, width: float, measure: Any = None, keep_widow: bool = False
 ) -> list[int]:
@@ -53,38 +75,34 @@ def line_breaks(
     line of one character takes one or two more with it from the line before (unless
     ``keep_widow``: to model an office suite, which does not). ``measure`` gives a
     character's width (default: its terminal cells)."""
-    from rich.cells import cell_len
-
     if measure is None:
-        measure = cell_len
-
+        measure = _cells
     breaks: list[int] = []
     start = 0
     used = 0  # cells from start up to i, spaces at the end not counted
     pending = 0  # cells of spaces seen at the end so far
-    last = -1  # last place to break on the current line
-    before = ""  # the last character that is not a space
     i = start
-    while i < len(text):
+    size_of = len(text)
+    while i < size_of:
         ch = text[i]
-        if i > start and _may_break(text[i - 1], ch, before):
-            last = i
         if ch.isspace():
             pending += measure(ch)
             i += 1
             continue
         size = measure(ch)
         if used + pending + size > width and i > start:
+            # the line is full: end it at the last place it may end (where a line may
+            # end is asked only here, from the end back, not at every character)
+            last = _last_break(text, start, i)
             cut = last if last > start else i
             breaks.append(cut)
-            start, used, pending, last = cut, 0, 0, -1
-            while start < len(text) and text[start].isspace():  # spaces at a break go
+            start, used, pending = cut, 0, 0
+            while start < size_of and text[start].isspace():  # spaces at a break go
                 start += 1
             i = start
             continue
         used += pending + size
         pending = 0
-        before = ch
         i += 1
     if breaks and not keep_widow:
         _no_widow(text, breaks, width, measure)

@@ -142,3 +142,61 @@ def test_a_paragraph_never_ends_on_a_line_of_one_character() -> None:
         assert len(last.rstrip("。")) >= 2, (w, last)
         pieces = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
         assert all(cell_len(p) <= w for p in pieces)
+
+
+def _breaks_by_every_character(text: str, width: float, keep_widow: bool) -> list[int]:
+    """The line filling written plainly: where a line may end is asked at every
+    character. ipq.typeset.line_breaks asks only when a line is full, from its end back;
+    the two must agree."""
+    from rich.cells import cell_len
+
+    from ipq.typeset import _no_widow
+
+    breaks: list[int] = []
+    start = used = pending = 0
+    last = -1
+    before = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if i > start and _may_break(text[i - 1], ch, before):
+            last = i
+        if ch.isspace():
+            pending += cell_len(ch)
+            i += 1
+            continue
+        size = cell_len(ch)
+        if used + pending + size > width and i > start:
+            cut = last if last > start else i
+            breaks.append(cut)
+            start, used, pending, last = cut, 0, 0, -1
+            while start < len(text) and text[start].isspace():
+                start += 1
+            i = start
+            continue
+        used += pending + size
+        pending = 0
+        before = ch
+        i += 1
+    if breaks and not keep_widow:
+        _no_widow(text, breaks, width, cell_len)
+    return breaks
+
+
+PIECES = list("中文字，。、；：？！（）《》“”‘’ 　abc12-.%[]…·\t") + ["2019", "8.2", "--dept", "  "]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(
+    st.lists(st.sampled_from(PIECES), max_size=40).map("".join),
+    st.sampled_from([1, 2, 3, 4, 5, 7, 10, 16, 30, 5.5]),
+    st.booleans(),
+)
+def test_lines_are_filled_as_the_plain_rule_fills_them(
+    text: str, width: float, keep_widow: bool
+) -> None:
+    from ipq.typeset import line_breaks
+
+    assert line_breaks(text, width, keep_widow=keep_widow) == _breaks_by_every_character(
+        text, width, keep_widow
+    )

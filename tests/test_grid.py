@@ -1,0 +1,104 @@
+"""ipq.grid prints a long table exactly as Rich prints it, byte for byte."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.console import Console
+
+from ipq.grid import Grid
+from ipq.render import FOLD, SHORT, fix_widths, new_table
+from ipq.typeset import cjk
+
+from .conftest import invoke
+
+PIECES = [
+    "中文", "知识产权", "，", "。", "、", "（", "）", "“", "”", " ", "　", "\n", "\n\n",
+    "2019", "年", "8.2", "--dept", "abc", "⚠", "…", "逾期", "a" * 30, "长" * 30, "[b]", ":x:",
+    "\\", "\t", "\x1b", "é", "\u0301", "😀",
+]  # fmt: skip
+texts = st.lists(st.sampled_from(PIECES), max_size=12).map("".join)
+numbers = st.sampled_from(["1", "8.2", "12", "999", "1000.3", "[x]"])
+
+COLUMNS = (
+    ("编号", {**SHORT, "justify": "right", "width": 6}),
+    ("任务", {**FOLD, "ratio": 2}),
+    ("要求", {**FOLD, "width": 6}),
+    ("地方落实举措", {**FOLD, "ratio": 6}),
+    ("状态", {**FOLD, "width": 8}),
+)
+
+
+def _printed(renderable: object, width: int, color: bool) -> str:
+    out = io.StringIO()
+    console = Console(
+        file=out, width=width, force_terminal=color, color_system="standard" if color else None
+    )
+    console.print(renderable)
+    return out.getvalue()
+
+
+def _both(rows: list[list[str]], width: int, color: bool) -> tuple[str, str]:
+    rich_table = new_table(*COLUMNS, title="浙江省的任务（标题）")
+    fix_widths(rich_table, width)
+    for row in rows:
+        rich_table.add_row(row[0], *(cjk(text) for text in row[1:]))
+    grid_table = new_table(*COLUMNS, title="浙江省的任务（标题）")
+    fix_widths(grid_table, width)
+    return _printed(rich_table, width, color), _printed(Grid(grid_table, rows), width, color)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(numbers, texts, texts, texts, texts).map(list), min_size=1, max_size=6),
+    st.sampled_from([100, 120, 160]),
+    st.booleans(),
+)
+def test_the_grid_prints_what_rich_prints(rows: list[list[str]], width: int, color: bool) -> None:
+    by_rich, by_grid = _both(rows, width, color)
+    assert by_grid == by_rich
+
+
+def test_the_grid_lays_out_plain_text_itself() -> None:
+    rows = [
+        ["8.2", "深入实施专利质量提升工程", "必做", "各地要积极采取措施。" * 9, "未开始 ⚠\n逾期"]
+    ]
+    table = new_table(*COLUMNS)
+    fix_widths(table, 100)
+    grid = Grid(table, rows)
+    assert grid.usable()
+    _printed(grid, 100, False)
+    assert grid.rows == rows and not table.rows  # Rich never saw the rows
+    for odd in ("带\x1b[31m控制字符", "a\tb"):
+        assert not Grid(table, [[*rows[0][:3], odd, "x"]]).usable()
+    assert not Grid(table, [["[red]1", *rows[0][1:]]]).usable()  # markup, to Rich
+
+
+@pytest.mark.parametrize("columns", ["100", "120", "160"])
+def test_obligations_print_as_rich_printed_them(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """The whole command, with the grid and with Rich alone, on a list with progress."""
+    f = ["-f", str(data_copy)]
+    assert (
+        invoke("mark", "8", "-p", "浙江", "-s", "done", "-n", "已完成，见附件。", *f).exit_code == 0
+    )
+    args = ["obligations", "--province", "浙江", "--as-of", "2019-09-01", *f]
+    used = []
+    usable = Grid.usable
+
+    def watched(self: Grid) -> bool:
+        used.append(usable(self))
+        return used[-1]
+
+    monkeypatch.setattr(Grid, "usable", watched)
+    by_grid = invoke(*args, env={"COLUMNS": columns})
+    assert by_grid.exit_code == 0 and used == [True]
+    monkeypatch.setattr(Grid, "usable", lambda self: False)
+    by_rich = invoke(*args, env={"COLUMNS": columns})
+    assert by_rich.stdout == by_grid.stdout
+    assert "│" in by_grid.stdout and "已完成" in by_grid.stdout
