@@ -1,32 +1,38 @@
 """Long tables printed as Rich prints them, without Rich's work per cell.
 
-A province's obligations on a 1,000-task list is a table of some 25,000 lines;
-Rich renders each cell through its general machinery (padding, segments,
-cropping), which took most of the command's time. For a table whose columns
-all have fixed widths and whose body cells are plain text, :class:`Grid` asks
-Rich for the title, the header and the borders (an empty copy of the table),
-and lays out the body itself, line by line, with the same rules: cells wrapped
-by :func:`ipq.typeset.line_breaks` as :class:`~ipq.typeset.cjk` text is, cropped
-or padded to the column's width, one space of padding each side, the box's own
-vertical lines. Anything it does not recognise -- a control character, text
-Rich would read as markup, a layout Rich changed (the bottom border is not the
-one these widths give) -- is handed to Rich whole. The tests hold the two
-outputs equal, byte for byte, with and without colour, at several widths.
+A province's obligations on a 1,000-task list is a table of thousands of lines,
+the board one of 38 rows by a thousand columns; Rich renders each cell through
+its general machinery (measuring, padding, segments, cropping), which took most
+of those commands' time. For a table whose columns all have fixed widths and
+whose cells are plain text, :class:`Grid` lets Rich print a *frame* -- the
+table with its first row and the rows after its last section (totals) -- and
+lays out the other rows itself, with Rich's rules: cells wrapped by
+:func:`ipq.typeset.line_breaks` as :func:`~ipq.typeset.cjk` text is, or kept
+on one line, justified, cropped or padded to the column's width; the column's
+padding (none at the table's edges without ``pad_edge``); the box's own
+vertical lines. The first row is laid out both ways: where the two differ, or
+anything is not recognised (a control character, text Rich reads as markup, a
+style), Rich prints the whole table. The tests hold the two outputs equal, byte
+for byte, with and without colour, at several widths.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from rich.console import Console, ConsoleOptions, RenderResult
-    from rich.table import Table
+    from rich.table import Column, Table
 
 #: Characters a no-wrap cell may not hold: Rich reads markup ([…]), emoji codes (:…:)
 #: and escapes (\) in a plain string.
 _MARKUP = frozenset("[]:\\")
 
 
+@lru_cache(maxsize=4096)  # a board repeats a dozen marks thousands of times
 def _plain(text: str, wrapped: bool) -> bool:
     """Text whose cell the grid lays out exactly as Rich would."""
     if not text.isprintable():
@@ -35,93 +41,173 @@ def _plain(text: str, wrapped: bool) -> bool:
     return wrapped or not _MARKUP.intersection(text)
 
 
-class Grid:
-    """``table`` (fixed widths, no rows yet) with ``rows`` of plain text: a wrapped
-    column's cells as :func:`ipq.typeset.cjk` text, a no-wrap column's as a string."""
+class Checked:
+    """Whether the grid's layout of a table's first row was Rich's (None: not yet
+    asked); tables made alike -- the blocks of one board -- ask once."""
 
-    def __init__(self, table: Table, rows: list[list[str]]) -> None:
-        self.table = table
+    ok: bool | None = None
+
+
+class Grid:
+    """The table ``make`` makes (every column's width set, no rows) with ``rows`` of
+    plain text, then, after a section line, ``tail`` rows. A no-wrap column's cells
+    are strings as Rich reads them; a wrapped column's are :func:`ipq.typeset.cjk` text."""
+
+    def __init__(
+        self,
+        make: Callable[[], Table],
+        rows: list[list[str]],
+        tail: list[list[str]] | None = None,
+        checked: Checked | None = None,
+    ) -> None:
+        self.make = make
+        self.table = make()
         self.rows = rows
+        self.tail = tail or []
+        self.checked = checked or Checked()
 
     def usable(self) -> bool:
         t = self.table
         columns = t.columns
+        top, _, bottom, _ = t.padding
         shape = (
-            t.box is not None
-            and t.show_header
-            and t.show_edge
-            and not t.show_footer
+            not t.show_footer
             and not t.show_lines
             and not t.leading
-            and not t.caption
             and not t.row_styles
+            and not t.collapse_padding
             and t.style in ("", "none")
             and not t.border_style
-            and t.padding == (0, 1, 0, 1)
-            and t.pad_edge
+            and not top
+            and not bottom
             and all(c.width is not None and not c.ratio and not c.style for c in columns)
             and all(c.no_wrap or c.justify == "left" for c in columns)
             and all(c.vertical == "top" for c in columns)
         )
         return shape and all(
-            _plain(text, not c.no_wrap)
-            for row in self.rows
-            for text, c in zip(row, columns, strict=True)
+            len(row) == len(columns)
+            and all(_plain(text, not c.no_wrap) for text, c in zip(row, columns, strict=True))
+            for row in (*self.rows, *self.tail)
         )
 
-    def _whole(self) -> Table:
-        """The table with its rows, for Rich to print."""
+    def _cells(self, row: list[str]) -> list[Any]:
         from .typeset import cjk
 
-        for row in self.rows:
-            cells = [
-                text if c.no_wrap else cjk(text)
-                for text, c in zip(row, self.table.columns, strict=True)
-            ]
-            self.table.add_row(*cells)
-        self.rows = []
-        return self.table
+        return [
+            text if c.no_wrap else cjk(text)
+            for text, c in zip(row, self.table.columns, strict=True)
+        ]
+
+    def _table(self, rows: list[list[str]], tail: list[list[str]]) -> Table:
+        """The table with ``rows``, a section and ``tail``."""
+        table = self.make()
+        for row in rows:
+            table.add_row(*self._cells(row))
+        if tail and rows:
+            table.add_section()
+        for row in tail:
+            table.add_row(*self._cells(row))
+        return table
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.segment import Segment
 
-        table = self.table
-        if not self.usable():
-            yield self._whole()
+        if not self.rows or not self.usable():
+            yield self._table(self.rows, self.tail)
             return
-        widths = [c.width or 0 for c in table.columns]
-        box = table.box.substitute(  # type: ignore[union-attr]
-            options, safe=console.safe_box if table.safe_box is None else table.safe_box
-        )
-        head = [list(line) for line in Segment.split_lines(console.render(table, options))]
-        bottom = box.get_bottom([w + 2 for w in widths])
-        if not head or "".join(s.text for s in head[-1]) != bottom:
-            yield self._whole()  # Rich laid it out otherwise (too narrow a console …)
+
+        def lines(table: Table) -> list[list[Segment]]:
+            return [list(line) for line in Segment.split_lines(console.render(table, options))]
+
+        layout = _Layout(self.table, console, options)
+        bottom = 1 if layout.box and layout.edge else 0
+        if self.checked.ok is None:
+            # Rich prints the table with its first row; that row's lines end it, but for
+            # the bottom edge; they must be what the grid makes of the row
+            mine = layout.row(self.rows[0], last=True)
+            frame = lines(self._table(self.rows[:1], []))
+            split = len(frame) - bottom - len(mine)
+            theirs = frame[split : len(frame) - bottom]
+            self.checked.ok = (
+                split >= 0
+                and ["".join(s.text for s in line) for line in theirs] == mine
+                and not any(s.style or s.control for line in theirs for s in line)
+            )
+            head = frame[:split] + frame[len(frame) - bottom :]
+        else:  # tables like one already checked (blocks of one board): the header is enough
+            head = lines(self._table([], []))
+        if not self.checked.ok:
+            yield self._table(self.rows, self.tail)  # laid out otherwise: Rich prints it all
             return
+        split = len(head) - bottom
         new_line = Segment.line()
-        for line in head[:-1]:
+        for line in head[:split]:
             yield from line
             yield new_line
-        for index, row in enumerate(self.rows):
-            last = index == len(self.rows) - 1
-            left, divider, right = (
-                (box.foot_left, box.foot_vertical, box.foot_right)
-                if last
-                else (box.mid_left, box.mid_vertical, box.mid_right)
+        texts: list[str] = []
+        for index, row in enumerate(self.rows, start=1):
+            texts += layout.row(row, last=not self.tail and index == len(self.rows))
+        if self.tail and layout.box:
+            texts.append(layout.box.get_row(layout.sizes, "row", edge=layout.edge))
+        for index, row in enumerate(self.tail, start=1):
+            texts += layout.row(row, last=index == len(self.tail))
+        for text in texts:
+            yield Segment(text)
+            yield new_line
+        for line in head[split:]:
+            yield from line
+            yield new_line
+
+
+class _Layout:
+    """How Rich lays out a body row of ``table`` (its columns' widths fixed)."""
+
+    def __init__(self, table: Table, console: Console, options: ConsoleOptions) -> None:
+        self.columns: list[Column] = table.columns
+        _, right, _, left = table.padding
+        count = len(self.columns)
+        self.pads = [
+            (
+                0 if i == 0 and not table.pad_edge else left,
+                0 if i == count - 1 and not table.pad_edge else right,
             )
-            cells = [
-                _single(text, w, c.justify) if c.no_wrap else _wrapped(text, w)
-                for text, w, c in zip(row, widths, table.columns, strict=True)
+            for i in range(count)
+        ]
+        self.box = (
+            table.box.substitute(
+                options, safe=console.safe_box if table.safe_box is None else table.safe_box
+            )
+            if table.box
+            else None
+        )
+        self.edge = table.show_edge
+        self.sizes = [
+            left + (c.width or 0) + right
+            for c, (left, right) in zip(self.columns, self.pads, strict=True)
+        ]
+
+    def row(self, row: list[str], last: bool) -> list[str]:
+        cells = []
+        for text, column, (left, right) in zip(row, self.columns, self.pads, strict=True):
+            width = column.width or 0
+            lines = (
+                _single(text, width, column.justify) if column.no_wrap else _wrapped(text, width)
+            )
+            cells.append([" " * left + line + " " * right for line in lines])
+        out = []
+        for i in range(max(map(len, cells))):
+            parts = [
+                cell[i] if i < len(cell) else " " * size
+                for cell, size in zip(cells, self.sizes, strict=True)
             ]
-            for i in range(max(map(len, cells))):
-                parts = [
-                    f" {c[i]} " if i < len(c) else " " * (w + 2)
-                    for c, w in zip(cells, widths, strict=True)
-                ]
-                yield Segment(left + divider.join(parts) + right)
-                yield new_line
-        yield from head[-1]
-        yield new_line
+            if self.box is None:
+                out.append("".join(parts))
+                continue
+            b = self.box
+            edges = (b.foot_left, b.foot_right) if last else (b.mid_left, b.mid_right)
+            line = (b.foot_vertical if last else b.mid_vertical).join(parts)
+            out.append(edges[0] + line + edges[1] if self.edge else line)
+        return out
 
 
 def _fit(line: str, width: int) -> str:
@@ -146,7 +232,8 @@ def _wrapped(text: str, width: int) -> list[str]:
     return lines
 
 
-def _single(text: str, width: int, justify: str | None) -> list[str]:
+@lru_cache(maxsize=4096)
+def _single(text: str, width: int, justify: str | None) -> tuple[str]:
     """A no-wrap cell's one line (Rich's ellipsis where it overflows)."""
     from rich.cells import cell_len, set_cell_size
 
@@ -156,8 +243,8 @@ def _single(text: str, width: int, justify: str | None) -> list[str]:
         line = set_cell_size(line, width - 1) + "…"
         size = cell_len(line)
     if justify == "right":
-        return [" " * (width - size) + line]
+        return (" " * (width - size) + line,)
     if justify == "center":
         left = (width - size) // 2
-        return [" " * left + line + " " * (width - size - left)]
-    return [_fit(line, width)]
+        return (" " * left + line + " " * (width - size - left),)
+    return (_fit(line, width),)

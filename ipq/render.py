@@ -345,17 +345,21 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
         _print_obligations_narrow(obs, as_of)
         return
     numbers = [o.number for o in obs.items]
-    table = new_table(
-        ("编号", {**SHORT, "justify": "right", "width": max(4, *map(len, numbers))}),
-        ("任务", {**FOLD, "ratio": 2}),
-        ("要求", {**FOLD, "width": 6}),
-        ("依据", {**FOLD, "ratio": 2}),
-        ("地方落实举措", {**FOLD, "ratio": 6}),
-        ("完成时间", {**FOLD, "width": 8}),
-        ("状态", {**FOLD, "width": 8}),
-        title=f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）",
-    )
-    fix_widths(table, out.width)
+
+    def table() -> Table:
+        made = new_table(
+            ("编号", {**SHORT, "justify": "right", "width": max(4, *map(len, numbers))}),
+            ("任务", {**FOLD, "ratio": 2}),
+            ("要求", {**FOLD, "width": 6}),
+            ("依据", {**FOLD, "ratio": 2}),
+            ("地方落实举措", {**FOLD, "ratio": 6}),
+            ("完成时间", {**FOLD, "width": 8}),
+            ("状态", {**FOLD, "width": 8}),
+            title=f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）",
+        )
+        fix_widths(made, out.width)
+        return made
+
     rows = [
         [
             number,
@@ -618,9 +622,10 @@ BOARD_MARKS = {
 }
 
 
-def board_cell(state: DutyState | None, as_of: date) -> str:
+def board_cell(state: DutyState | None, as_of: date, overdue: bool | None = None) -> str:
     """A compact cell: the status mark, ! when overdue; 选 on an optional duty
-    (alone while it is not taken up); ? for an if_member duty not yet answered (待确认)."""
+    (alone while it is not taken up); ? for an if_member duty not yet answered (待确认).
+    ``overdue``: whether it is, where the caller knows already."""
     if state is None:
         return ""
     if state.to_confirm:
@@ -629,7 +634,7 @@ def board_cell(state: DutyState | None, as_of: date) -> str:
         return "选"
     symbol, ascii_ = BOARD_MARKS[state.progress.status]
     mark = glyph(symbol, ascii_)
-    if state.overdue(as_of):
+    if state.overdue(as_of) if overdue is None else overdue:
         mark += "!"
     if state.level == "optional" and state.binding:
         mark += "选"
@@ -667,51 +672,109 @@ def board_json(b: Board) -> dict[str, Any]:
 
 
 def print_board(b: Board) -> None:
-    """Provinces × duties. Under 120 columns, one-character abbreviations and no rules."""
-    from rich import box
-    from rich.table import Table
+    """Provinces × duties. Under 120 columns, one-character abbreviations and no rules.
+    A board wider than the terminal is printed in blocks of duties, each with the
+    provinces down its side, the totals in the last."""
+    from functools import partial
 
+    from rich.cells import cell_len
+
+    from .grid import Checked, Grid
     from .names import PROVINCES
 
     out = console()
     narrow = out.width < 120
     short = {p.name: (p.abbr if narrow else p.short) for p in PROVINCES}
-    table = Table(
-        box=None if narrow else box.SIMPLE_HEAD,
-        padding=(0, 0, 0, 1) if narrow else (0, 1),
-        title=f"各省份的地方落实举措（截至 {b.as_of.isoformat()}）",
-        title_justify="left",
-        show_edge=False,
-        pad_edge=False,
-    )
-    table.add_column("省份", no_wrap=True)
-    for number in b.duties:
-        table.add_column(number, no_wrap=True, justify="center", min_width=len(number))
-    table.add_column("完成", no_wrap=True, justify="right")
-    table.add_column("逾期", no_wrap=True, justify="right")
+    headers = ["省份", *b.duties, "完成", "逾期"]
+    body = []
+    done = [0] * len(b.duties)
+    late = [0] * len(b.duties)
     for row in b.rows:
-        cells = [board_cell(c, b.as_of) for c in row.cells.values()]
-        table.add_row(
-            short[row.province],
-            *cells,
-            f"{row.tally.done}/{row.tally.binding}",
-            str(row.tally.overdue),
+        cells = []
+        for i, state in enumerate(row.cells.values()):
+            overdue = state is not None and state.overdue(b.as_of)
+            cells.append(board_cell(state, b.as_of, overdue))
+            done[i] += state is not None and state.progress.status == "done"
+            late[i] += overdue
+        tally = row.tally
+        body.append(
+            [short[row.province], *cells, f"{tally.done}/{tally.binding}", str(tally.overdue)]
         )
-    done = [
-        sum(1 for r in b.rows if (c := r.cells[n]) and c.progress.status == "done")
-        for n in b.duties
+    tail = [
+        ["完成", *map(str, done), str(sum(r.tally.done for r in b.rows)), ""],
+        ["逾期", *map(str, late), "", str(sum(r.tally.overdue for r in b.rows))],
     ]
-    late = [sum(1 for r in b.rows if (c := r.cells[n]) and c.overdue(b.as_of)) for n in b.duties]
-    table.add_section()
-    table.add_row("完成", *map(str, done), str(sum(r.tally.done for r in b.rows)), "")
-    table.add_row("逾期", *map(str, late), "", str(sum(r.tally.overdue for r in b.rows)))
-    out.print(table)
+    widths = [
+        max(cell_len(header), len(header), *(cell_len(row[i]) for row in (*body, *tail)))
+        for i, header in enumerate(headers)
+    ]
+    checked = Checked()  # the blocks are laid out alike: the first is checked against Rich
+    for k, block in enumerate(_board_blocks(widths, out.width, narrow)):
+        if k:
+            out.print()
+        table = partial(
+            _board_table,
+            [headers[i] for i in block],
+            [widths[i] for i in block],
+            narrow,
+            f"各省份的地方落实举措（截至 {b.as_of.isoformat()}）" if k == 0 else None,
+        )
+        rows = [[r[i] for i in block] for r in body]
+        out.print(Grid(table, rows, [[r[i] for i in block] for r in tail], checked))
     legend = "、".join(
         f"{glyph(sym, asc)} {STATUS_LABELS[st]}" for st, (sym, asc) in BOARD_MARKS.items()
     )
     out.print(
         cjk(f"{legend}；! 逾期；? 待确认（涉及则必做，尚未答复）；选 选做；空白 与该省份无关。")
     )
+
+
+def _board_blocks(widths: list[int], total: int, narrow: bool) -> list[list[int]]:
+    """Column indexes of each block of the board: the province column, as many duty
+    columns as fit in ``total`` cells, and the two totals in the last block."""
+    gap = 1 if narrow else 3  # a column's padding and rule beyond its width
+
+    def fits(block: list[int]) -> bool:
+        return sum(widths[i] for i in block) + gap * (len(block) - 1) <= total
+
+    first, totals = [0], [len(widths) - 2, len(widths) - 1]
+    blocks: list[list[int]] = []
+    block = list(first)
+    for i in range(1, len(widths) - 2):
+        if len(block) > 1 and not fits([*block, i]):
+            blocks.append(block)
+            block = [*first]
+        block.append(i)
+    if len(block) > 1 and not fits([*block, *totals]):
+        blocks.append(block)
+        block = [*first]
+    blocks.append([*block, *totals])
+    return blocks
+
+
+def _board_table(headers: list[str], widths: list[int], narrow: bool, title: str | None) -> Table:
+    from rich import box
+    from rich.table import Table
+
+    table = Table(
+        box=None if narrow else box.SIMPLE_HEAD,
+        padding=(0, 0, 0, 1) if narrow else (0, 1),
+        title=title,
+        title_justify="left",
+        show_edge=False,
+        pad_edge=False,
+    )
+    last = len(headers) - 1
+    for i, (header, width) in enumerate(zip(headers, widths, strict=True)):
+        if i == 0:
+            table.add_column(header, no_wrap=True, width=width)
+        elif header in ("完成", "逾期") and i >= last - 1:
+            table.add_column(header, no_wrap=True, justify="right", width=width)
+        else:
+            table.add_column(
+                header, no_wrap=True, justify="center", min_width=len(header), width=width
+            )
+    return table
 
 
 def print_import_plan(name: str, planned: list[Any]) -> None:

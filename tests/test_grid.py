@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
+from rich.table import Table
 
 from ipq.grid import Grid
 from ipq.render import FOLD, SHORT, fix_widths, new_table
@@ -47,8 +49,12 @@ def _both(rows: list[list[str]], width: int, color: bool) -> tuple[str, str]:
     fix_widths(rich_table, width)
     for row in rows:
         rich_table.add_row(row[0], *(cjk(text) for text in row[1:]))
-    grid_table = new_table(*COLUMNS, title="浙江省的任务（标题）")
-    fix_widths(grid_table, width)
+
+    def grid_table() -> Table:
+        made = new_table(*COLUMNS, title="浙江省的任务（标题）")
+        fix_widths(made, width)
+        return made
+
     return _printed(rich_table, width, color), _printed(Grid(grid_table, rows), width, color)
 
 
@@ -67,12 +73,16 @@ def test_the_grid_lays_out_plain_text_itself() -> None:
     rows = [
         ["8.2", "深入实施专利质量提升工程", "必做", "各地要积极采取措施。" * 9, "未开始 ⚠\n逾期"]
     ]
-    table = new_table(*COLUMNS)
-    fix_widths(table, 100)
+
+    def table() -> Table:
+        made = new_table(*COLUMNS)
+        fix_widths(made, 100)
+        return made
+
     grid = Grid(table, rows)
     assert grid.usable()
     _printed(grid, 100, False)
-    assert grid.rows == rows and not table.rows  # Rich never saw the rows
+    assert grid.rows == rows and not grid.table.rows  # Rich never saw the rows
     for odd in ("带\x1b[31m控制字符", "a\tb"):
         assert not Grid(table, [[*rows[0][:3], odd, "x"]]).usable()
     assert not Grid(table, [["[red]1", *rows[0][1:]]]).usable()  # markup, to Rich
@@ -102,3 +112,45 @@ def test_obligations_print_as_rich_printed_them(
     by_rich = invoke(*args, env={"COLUMNS": columns})
     assert by_rich.stdout == by_grid.stdout
     assert "│" in by_grid.stdout and "已完成" in by_grid.stdout
+
+
+def _generated(tmp_path: Path, tasks: int) -> Path:
+    import subprocess
+    import sys
+
+    path = tmp_path / "big.yaml"
+    done = subprocess.run(
+        [sys.executable, "bench/generate.py", "--tasks", str(tasks), "-o", str(path)],
+        cwd=Path(__file__).resolve().parent.parent,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    return path
+
+
+@pytest.mark.parametrize("columns", ["80", "100", "120"])
+def test_a_board_wider_than_the_terminal_is_printed_in_blocks(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """60 tasks make some 70 duty columns: each block fits, has the provinces down its
+    side, every duty once, the totals in the last; and reads as Rich prints it."""
+    from rich.cells import cell_len
+
+    path = _generated(tmp_path, 60)
+    args = ["board", "--as-of", "2019-09-01", "-f", str(path)]
+    res = invoke(*args, env={"COLUMNS": columns})
+    assert res.exit_code == 0
+    lines = res.stdout.splitlines()
+    assert max(cell_len(line) for line in lines) <= int(columns)
+    narrow = int(columns) < 120
+    headers = [line.split() for line in lines if line.split()[:1] == ["省份"]]
+    assert len(headers) > 1  # blocks
+    numbers = [n for h in headers for n in h[1:] if n not in ("完成", "逾期")]
+    board = json.loads(invoke(*args, "--json").stdout)
+    assert numbers == board["duties"]  # every duty once, in order
+    assert [h[-2:] == ["完成", "逾期"] for h in headers] == [False] * (len(headers) - 1) + [True]
+    province = "浙" if narrow else "浙江"
+    assert sum(line.split()[:1] == [province] for line in lines) == len(headers)
+    monkeypatch.setattr(Grid, "usable", lambda self: False)
+    assert invoke(*args, env={"COLUMNS": columns}).stdout == res.stdout
