@@ -391,7 +391,10 @@ def reference_problems(
 
     before = tl.history[:history_from]
     last = before[-1].seq if before else 0
-    seen_ids: set[str] = {ch.key() for ch in before}
+    if any(ch.key().startswith("h") for ch in tl.history[history_from:]):
+        seen_ids: set[str] = {ch.key() for ch in before}
+    else:  # a derived key begins with h (key()), so only the ids written out can collide
+        seen_ids = {ch.id for ch in before if ch.id}
     for hi in range(history_from, len(tl.history)):
         ch = tl.history[hi]
         if ch.key() in seen_ids:

@@ -300,3 +300,33 @@ def test_a_history_encoded_in_pieces_is_what_msgspec_encodes(size: int) -> None:
             + parts._array_items(msgspec.msgpack.encode(items[kept:]))
         )
         assert pieces == whole
+
+
+def test_a_new_entry_may_not_take_an_old_entrys_id(data_copy: Path) -> None:
+    """Checked by parts as in full: against ids written out and keys derived alike."""
+    from dataclasses import replace
+
+    from ipq.errors import DataFileError
+
+    modify(Location(data_copy, "option"), _change(("mark", 5, None, "done", "")))
+    modify(Location(data_copy, "option"), _change(("mark", 6, None, "done", "")))
+    raw = read_bytes(data_copy)
+    # the first entry as an older ipq wrote it: no id, so its key is derived (h…)
+    old_id = parse_fresh_spans(raw, "x")[0].history[0].id
+    assert old_id is not None
+    data_copy.write_bytes(raw.replace(f"  id: {old_id}\n".encode(), b"", 1))
+    derived = parse_fresh_spans(read_bytes(data_copy), "x")[0].history[0].key()
+    assert derived.startswith("h")
+    taken = parse_fresh_spans(read_bytes(data_copy), "x")[0].history[1].id
+    for clash in (taken, derived):
+
+        def again(tl: TaskList, clash: Any = clash) -> list[Any]:
+            changes = mark(tl, ["7"], "done")
+            tl.history[-1] = replace(tl.history[-1], id=clash)
+            return changes
+
+        before = read_bytes(data_copy)
+        with pytest.raises(DataFileError) as caught:
+            modify(Location(data_copy, "option"), again)
+        assert "id 重复" in "\n".join(caught.value.problems or [caught.value.message])
+        assert read_bytes(data_copy) == before
