@@ -234,7 +234,12 @@ def departments_overview(tl: TaskList) -> list[tuple[str, list[Task]]]:
 # -- provinces --------------------------------------------------------------
 
 
-def duty_level(tl: TaskList, duty: Duty, province: str) -> Level | None:
+def duty_level(
+    tl: TaskList,
+    duty: Duty,
+    province: str,
+    memberships: dict[tuple[str, str], bool | None] | None = None,
+) -> Level | None:
     """What ``duty`` asks of ``province``: must, optional, if_member, or nothing.
 
     A member of the rule's group must; a known non-member may (其他省份选做) or is
@@ -245,7 +250,13 @@ def duty_level(tl: TaskList, duty: Duty, province: str) -> Level | None:
     if rule.binds == "all":
         return "must"
     assert rule.group is not None
-    member = tl.group(rule.group).membership(province)
+    if memberships is None:
+        member = tl.group(rule.group).membership(province)
+    else:  # looked up once per group and province (a board asks 34 × every duty)
+        known = (rule.group, province)
+        if known not in memberships:
+            memberships[known] = tl.group(rule.group).membership(province)
+        member = memberships[known]
     if member:
         return "must"
     if member is None:
@@ -280,11 +291,16 @@ class DutyState:
         return to_confirm(self.level, self.progress.status)
 
 
-def duty_states(tl: TaskList, t: Task, province: str) -> list[DutyState]:
+def duty_states(
+    tl: TaskList,
+    t: Task,
+    province: str,
+    memberships: dict[tuple[str, str], bool | None] | None = None,
+) -> list[DutyState]:
     """The duties of ``t`` that concern ``province``, with its progress on each."""
     out = []
     for i, duty in enumerate(t.duties, start=1):
-        level = duty_level(tl, duty, province)
+        level = duty_level(tl, duty, province, memberships)
         if level is not None:
             out.append(DutyState(t, i, duty, level, t.duty_progress(province, i)))
     return out
@@ -438,14 +454,16 @@ def board(tl: TaskList, as_of: date, level: str | None = None) -> Board:
     With ``level``, only cells at that level are shown and counted.
     """
     wanted = resolve_level(level) if level else None
-    labels = [duty_label(t, i) for t in tl.tasks for i in range(1, len(t.duties) + 1)]
+    per_task = [[duty_label(t, i) for i in range(1, len(t.duties) + 1)] for t in tl.tasks]
+    labels = [label for task_labels in per_task for label in task_labels]
     rows = []
+    memberships: dict[tuple[str, str], bool | None] = {}
     for province in PROVINCE_NAMES:
         cells: dict[str, DutyState | None] = dict.fromkeys(labels)
-        for t in tl.tasks:
-            for state in duty_states(tl, t, province):
+        for t, task_labels in zip(tl.tasks, per_task, strict=True):
+            for state in duty_states(tl, t, province, memberships):
                 if wanted is None or state.level == wanted:
-                    cells[state.number] = state
+                    cells[task_labels[state.duty_number - 1]] = state  # its number, made once
         shown = [c for c in cells.values() if c is not None]
         rows.append(BoardRow(province, cells, duty_tally(province, shown, as_of)))
     return Board(as_of, labels, rows, wanted)

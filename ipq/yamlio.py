@@ -145,6 +145,154 @@ def _load(text: str, marks: bool = False) -> Any:
         loader.dispose()
 
 
+class _Unusual(Exception):
+    """Something the event builder leaves to :func:`_load` (which then reads or refuses it)."""
+
+
+_INT = "tag:yaml.org,2002:int"
+
+
+def _load_events(text: str, marks: bool = False) -> Any:
+    """:func:`_load`'s result, built from the parser's events without a node tree.
+
+    libyaml's node tree for a 1,000-task list is millions of Python objects (2.7 GB
+    at 10,000 tasks), built only to be walked once. Here mappings, sequences and
+    strings are built as the events arrive, every other scalar by the safe
+    constructor from a node of its own, and the top level's marks are taken from
+    the events that :func:`_marks` would read them from. Anything unusual -- an
+    anchor, an alias, an explicit tag on a collection, a collection as a key, more
+    than one document, and any error -- is handed to :func:`_load`, which reads it
+    (or refuses it) exactly as before; the tests hold the two equal.
+    """
+    loader = _Loader(text)
+    try:
+        return _build_from_events(loader, text, marks)
+    except _Unusual:
+        pass
+    except Exception:  # an error: _load reports it as it always has
+        pass
+    finally:
+        loader.dispose()
+    return _load(text, marks)
+
+
+def _build_from_events(loader: Any, text: str, marks: bool) -> Any:
+    scalar, seq_start, map_start = yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent
+    seq_end, map_end = yaml.SequenceEndEvent, yaml.MappingEndEvent
+    get = loader.get_event
+    resolve = loader.resolve
+    tags: dict[tuple[str, Any], str] = {}  # the tag of each plain scalar, looked up once
+    get()  # stream start
+    event = get()
+    if isinstance(event, yaml.StreamEndEvent):
+        return (None, None) if marks else None
+    if not isinstance(event, yaml.DocumentStartEvent):
+        raise _Unusual
+    nokey = object()
+    root: Any = nokey
+    skeleton = _Skeleton() if marks else None
+    stack: list[tuple[Any, bool, Any]] = []
+    current: Any = None
+    in_map = False
+    key: Any = nokey
+    while True:
+        event = get()
+        kind = event.__class__
+        if kind is scalar:
+            if event.anchor is not None:
+                raise _Unusual
+            tag = event.tag
+            value = event.value
+            if tag is None or tag == "!":
+                known = (value, event.implicit)
+                tag = tags.get(known)
+                if tag is None:
+                    tag = tags[known] = resolve(yaml.ScalarNode, value, event.implicit)
+            if tag == _STR:
+                made: Any = value
+            elif tag == _INT and value.isascii() and value.isdigit() and value[:1] != "0":
+                made = int(value)  # plain decimal digits; 0…, signs, _ and 1:30 go the long way
+            else:
+                node = yaml.ScalarNode(tag, value, event.start_mark, event.end_mark, event.style)
+                made = loader.construct_object(node, deep=True)
+        elif kind is map_start or kind is seq_start:
+            if event.anchor is not None or event.tag not in (None, "!"):
+                raise _Unusual
+            made = {} if kind is map_start else []
+        elif kind is map_end or kind is seq_end:
+            current, in_map, key = stack.pop()
+            if not stack:
+                break
+            continue
+        else:  # an alias
+            raise _Unusual
+        is_key = in_map and key is nokey
+        if skeleton is not None and len(stack) < 3:  # the top level and its sequences' items
+            skeleton.see(event, current, is_key, made)
+        if current is None:
+            root = made
+        elif is_key:
+            if kind is not scalar:
+                raise _Unusual  # a collection as a key
+            key = made
+            continue
+        elif in_map:
+            current[key] = made
+            key = nokey
+        else:
+            current.append(made)
+        if kind is not scalar:
+            stack.append((current, in_map, key))
+            current, in_map, key = made, kind is map_start, nokey
+    if root is nokey:
+        raise _Unusual
+    if not isinstance(get(), yaml.DocumentEndEvent) or not isinstance(get(), yaml.StreamEndEvent):
+        raise _Unusual  # more than one document: _load says so
+    return (root, _marks(skeleton.top if skeleton else None, text)) if marks else root
+
+
+class _Skeleton:
+    """The top level as nodes that hold only what :func:`_marks` reads: each top-level
+    key (its text, style, start), the kind of its value, and where each item of a
+    top-level sequence starts."""
+
+    def __init__(self) -> None:
+        self.top: Any = None
+        self.root: Any = None
+        self.sequence: Any = None  # the top-level sequence being read
+        self.items: list[Any] = []
+
+    def see(self, event: Any, parent: Any, is_key: bool, made: Any) -> None:
+        start = event.start_mark
+        if parent is None:  # the root
+            if isinstance(event, yaml.MappingStartEvent):
+                self.top = yaml.MappingNode("", [], start, start, flow_style=event.flow_style)
+            elif isinstance(event, yaml.SequenceStartEvent):
+                self.top = yaml.SequenceNode("", [], start, start, flow_style=event.flow_style)
+                self.sequence, self.items = made, self.top.value
+            self.root = made
+        elif parent is self.root and isinstance(self.top, yaml.MappingNode):
+            if is_key:
+                style = event.style if isinstance(event, yaml.ScalarEvent) else "?"
+                value = event.value if isinstance(event, yaml.ScalarEvent) else ""
+                self.top.value.append([yaml.ScalarNode("", value, start, start, style), None])
+            elif isinstance(event, yaml.SequenceStartEvent):
+                node = yaml.SequenceNode("", [], start, start, flow_style=event.flow_style)
+                self.top.value[-1][1] = node
+                self.sequence, self.items = made, node.value
+            else:
+                kind = (
+                    yaml.MappingNode
+                    if isinstance(event, yaml.MappingStartEvent)
+                    else yaml.ScalarNode
+                )
+                self.top.value[-1][1] = kind(
+                    "", [] if kind is yaml.MappingNode else "", start, start
+                )
+        elif parent is self.sequence and parent is not None:
+            self.items.append(yaml.ScalarNode("", "", start, start))
+
+
 class _Dumper(_BaseDumper):  # type: ignore[misc]
     """Block style, Chinese unescaped; multi-line text as literal blocks; no aliases."""
 
@@ -189,7 +337,7 @@ def _parse(raw: bytes, name: str, marks: bool) -> Any:
         _check_depth(text, name)
     try:
         with no_gc():
-            return (*_load(text, True), text) if marks else _load(text)
+            return (*_load_events(text, True), text) if marks else _load_events(text)
     except _AliasRefused as exc:
         m = exc.mark
         raise DataFileError(

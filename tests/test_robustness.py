@@ -380,3 +380,48 @@ def test_the_fast_loader_refuses_what_it_should(text: str, message: str) -> None
     with pytest.raises(DataFileError) as info:
         parse_yaml(text.encode(), "x")
     assert message in info.value.message
+
+
+def _both_loaders(text: str) -> tuple[object, object]:
+    """The event builder's and the node builder's results (or errors), with marks."""
+    from ipq.yamlio import _load, _load_events
+
+    def run(load: object) -> object:
+        try:
+            return load(text, True)  # type: ignore[operator]
+        except Exception as exc:  # noqa: BLE001 -- the errors must agree too
+            mark = getattr(exc, "mark", None)
+            if mark is not None:  # ipq's own: where, and what
+                return (type(exc).__name__, mark.line, mark.column, getattr(exc, "text", None))
+            return (type(exc).__name__, str(exc))
+
+    return run(_load_events), run(_load)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(edits)
+def test_the_event_builder_reads_what_the_node_builder_reads(ops: list[tuple]) -> None:
+    raw = apply(ORIGINAL, ops)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return
+    events, nodes = _both_loaders(text)
+    assert events == nodes
+
+
+YAML_PIECES = [
+    "a: ", "b: ", "- ", "-\n", "  ", "\n", "&x ", "*x", "!!str ", "!!int ", "!!set ", "!!omap ",
+    "!!binary ", "!x ", "? ", ": ", "[", "]", "{", "}", ", ", "'", '"', "|", "|+", ">", "# c",
+    "---", "...", "1", "012", "0x1F", "1_000", "1:30", "-5", "1e3", "2019-12-31", "2019-02-30",
+    "~", "true", "no", "<<: ", "中文", "\t", "%YAML 1.1\n", "x" * 3,
+]  # fmt: skip
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(YAML_PIECES), max_size=25).map("".join))
+def test_the_event_builder_agrees_on_hostile_texts(text: str) -> None:
+    """Anchors, aliases, tags, keys that are collections, several documents, bad dates,
+    YAML 1.1 integers: read (or refused) as the node builder reads them, marks and all."""
+    events, nodes = _both_loaders(text)
+    assert events == nodes
