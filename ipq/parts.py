@@ -268,8 +268,9 @@ def _edits(
         text = dump_items(list(added)) if added else b""
         edits.append(_Edit(start, end, text, Change, list(added)))
         # a "..." after the last item: the new items would begin another document, and
-        # dropping it (with the items undo removes) the splice keeps it
-        if _DOCUMENT_MARKER.search(raw, items[-1], end):
+        # dropping it (with the items undo removes) the splice keeps it; comments after it
+        # the splice keeps last, after new items
+        if _DOCUMENT_MARKER.search(raw, items[-1], end) or raw.find(b"\n#", items[-1], end) >= 0:
             return None
     edits.sort(key=lambda e: e.start)
     for before, after in zip(edits, edits[1:], strict=False):

@@ -330,3 +330,14 @@ def test_a_new_entry_may_not_take_an_old_entrys_id(data_copy: Path) -> None:
             modify(Location(data_copy, "option"), again)
         assert "id 重复" in "\n".join(caught.value.problems or [caught.value.message])
         assert read_bytes(data_copy) == before
+
+
+def test_a_comment_after_the_history_stays_last(data_copy: Path) -> None:
+    """The layout-keeping splice keeps a trailing comment after new entries: such a
+    write is proven whole, and the comment is still the file's last line."""
+    modify(Location(data_copy, "option"), _change(("mark", 5, None, "done", "")))
+    data_copy.write_bytes(read_bytes(data_copy) + "# 以上为变更记录\n".encode())
+    _, saved = modify(Location(data_copy, "option"), _change(("mark", 6, None, "done", "")))
+    assert not saved.by_parts
+    assert read_bytes(data_copy).endswith("\n# 以上为变更记录\n".encode())
+    _entry_is_a_full_parse(data_copy)
