@@ -704,8 +704,9 @@ def print_board(b: Board) -> None:
         ["完成", *map(str, done), str(sum(r.tally.done for r in b.rows)), ""],
         ["逾期", *map(str, late), "", str(sum(r.tally.overdue for r in b.rows))],
     ]
+    cells_of = {text: cell_len(text) for row in (*body, *tail) for text in row}  # a dozen marks
     widths = [
-        max(cell_len(header), len(header), *(cell_len(row[i]) for row in (*body, *tail)))
+        max(cell_len(header), len(header), *(cells_of[row[i]] for row in (*body, *tail)))
         for i, header in enumerate(headers)
     ]
     checked = Checked()  # the blocks are laid out alike: the first is checked against Rich
