@@ -5,15 +5,17 @@ the board one of 38 rows by a thousand columns; Rich renders each cell through
 its general machinery (measuring, padding, segments, cropping), which took most
 of those commands' time. For a table whose columns all have fixed widths and
 whose cells are plain text, :class:`Grid` lets Rich print a *frame* -- the
-table with its first row and the rows after its last section (totals) -- and
-lays out the other rows itself, with Rich's rules: cells wrapped by
-:func:`ipq.typeset.line_breaks` as :func:`~ipq.typeset.cjk` text is, or kept
-on one line, justified, cropped or padded to the column's width; the column's
-padding (none at the table's edges without ``pad_edge``); the box's own
-vertical lines. The first row is laid out both ways: where the two differ, or
-anything is not recognised (a control character, text Rich reads as markup, a
-style), Rich prints the whole table. The tests hold the two outputs equal, byte
-for byte, with and without colour, at several widths.
+title, header, rules and edges, with the first row -- and lays out the rows
+itself, with Rich's rules: cells wrapped by :func:`ipq.typeset.line_breaks` as
+:func:`~ipq.typeset.cjk` text is, or kept on one line, justified, cropped or
+padded to the column's width; the column's padding (none at the table's edges
+without ``pad_edge``); the box's own vertical lines, and its line before a
+last section (a board's totals). The first row is laid out both ways: where
+the two differ, or anything is not recognised (a control character, text Rich
+reads as markup, a style), Rich prints the whole table. Tables made alike (the
+blocks of one board) are checked once (:class:`Checked`); the others ask Rich
+for their header alone. The tests hold the two outputs equal, byte for byte,
+with and without colour, at several widths.
 """
 
 from __future__ import annotations
