@@ -383,27 +383,36 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
 
 def _print_obligations_narrow(obs: Obligations, as_of: date) -> None:
     """Each duty as a heading line (number, task, status) with its requirement and
-    deadline under it, and the measures as a paragraph under those."""
-    from rich.padding import Padding
+    deadline under it, and the measures as a paragraph under those. Printed as one
+    group: a print per line asked the terminal its size thousands of times."""
+    from rich.console import Group
 
-    out = console()
-    out.print(cjk(f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）", "bold"))
+    console().print(Group(*narrow_obligations(obs, as_of)))
+
+
+def narrow_obligations(obs: Obligations, as_of: date) -> list[Any]:
+    """The narrow layout's pieces, in order (an empty Text: an empty line)."""
+    from rich.padding import Padding
+    from rich.text import Text
+
+    parts: list[Any] = [
+        cjk(f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）", "bold")
+    ]
     if not obs.items:
-        out.print("没有符合条件的地方举措。")
+        parts.append(Text("没有符合条件的地方举措。"))
     for ob in obs.items:
         t = ob.task
         status = status_text(ob.progress.status, t.deadline, as_of, ob.level)
-        out.print()
-        out.print(para(f"{ob.number}  {t.title}  【{status}】", "bold"))
-        out.print(
+        parts += [
+            Text(),
+            para(f"{ob.number}  {t.title}  【{status}】", "bold"),
             Padding(
                 cjk(f"{LEVEL_LABELS[ob.level]}（{ob.duty.rule.text}）· {t.deadline.text}", "dim"),
                 (0, 0, 0, 4),
-            )
-        )
-        out.print(Padding(cjk(ob.duty.measures), (0, 0, 0, 4)))
-    out.print()
-    out.print(para(obligations_summary(obs)))
+            ),
+            Padding(cjk(ob.duty.measures), (0, 0, 0, 4)),
+        ]
+    return [*parts, Text(), para(obligations_summary(obs))]
 
 
 def fix_widths(table: Table, total: int) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,19 @@ def test_a_board_wider_than_the_terminal_is_printed_in_blocks(
     assert sum(line.split()[:1] == [province] for line in lines) == len(headers)
     monkeypatch.setattr(Grid, "usable", lambda self: False)
     assert invoke(*args, env={"COLUMNS": columns}).stdout == res.stdout
+
+
+@pytest.mark.parametrize(("width", "color"), [(60, False), (80, True), (99, False)])
+def test_the_narrow_obligations_print_as_one_group_as_they_did_piece_by_piece(
+    tl: object, width: int, color: bool
+) -> None:
+    """Printed as one group (fast), the cards are the bytes printing each piece gave."""
+    from rich.console import Group
+
+    from ipq.query import obligations
+    from ipq.render import narrow_obligations
+
+    parts = narrow_obligations(obligations(tl, "浙江省"), date(2019, 9, 1))  # type: ignore[arg-type]
+    piece_by_piece = "".join(_printed(part, width, color) for part in parts)
+    assert _printed(Group(*parts), width, color) == piece_by_piece
+    assert "【" in piece_by_piece
