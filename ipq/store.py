@@ -225,6 +225,8 @@ def load(path: Path, use_cache: bool = True, history: bool = True) -> TaskList:
                 return found
             os.lseek(fd, 0, os.SEEK_SET)
         raw = _read_all(path, fd, st)
+    # parse() hashes these bytes again: the file may have changed since it was hashed in
+    # pieces, and an entry is only ever filed under the bytes that were parsed
     return parse(raw, path.name, use_cache, history)
 
 
