@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.segment import Segment
     from rich.table import Column, Table
 
 #: Characters a no-wrap cell may not hold: Rich reads markup ([…]), emoji codes (:…:)
@@ -44,10 +45,11 @@ def _plain(text: str, wrapped: bool) -> bool:
 
 
 class Checked:
-    """Whether the grid's layout of a table's first row was Rich's (None: not yet
-    asked); tables made alike -- the blocks of one board -- ask once."""
+    """Whether the grid's layout of a table's first row, and of its header, was Rich's
+    (None: not yet asked); tables made alike -- the blocks of one board -- ask once."""
 
     ok: bool | None = None
+    header: bool | None = None
 
 
 class Grid:
@@ -123,6 +125,7 @@ class Grid:
 
         layout = _Layout(self.table, console, options)
         bottom = 1 if layout.box and layout.edge else 0
+        header = layout.header(console, self.table)
         if self.checked.ok is None:
             # Rich prints the table with its first row; that row's lines end it, but for
             # the bottom edge; they must be what the grid makes of the row
@@ -136,7 +139,13 @@ class Grid:
                 and not any(s.style or s.control for line in theirs for s in line)
             )
             head = frame[:split] + frame[len(frame) - bottom :]
-        else:  # tables like one already checked (blocks of one board): the header is enough
+            # and the header just above it, segment by segment, styles and all
+            self.checked.header = (
+                header is not None and head[max(0, split - len(header)) : split] == header
+            )
+        elif self.checked.header and header is not None and self.table.title is None:
+            head = header  # a table like one already checked (a block of one board)
+        else:  # the same, where the grid does not make headers: Rich's header alone
             head = lines(self._table([], []))
         if not self.checked.ok:
             yield self._table(self.rows, self.tail)  # laid out otherwise: Rich prints it all
@@ -187,6 +196,34 @@ class _Layout:
             left + (c.width or 0) + right
             for c, (left, right) in zip(self.columns, self.pads, strict=True)
         ]
+
+    def header(self, console: Console, table: Table) -> list[list[Segment]] | None:
+        """The header as Rich prints it (one line of single-line headers and the rule
+        under it, for a table without edges), or None where the grid does not make it."""
+        from rich.segment import Segment
+
+        if self.edge or not table.show_header or not all(c.no_wrap for c in self.columns):
+            return None
+        if not all(isinstance(c.header, str) and _plain(c.header, False) for c in self.columns):
+            return None
+        get = console.get_style
+        border = get(table.style or "") + get(table.border_style or "")
+        line: list[Segment] = []
+        for i, (column, (left, right)) in enumerate(zip(self.columns, self.pads, strict=True)):
+            style = get(table.header_style or "") + get(column.header_style)
+            if i and self.box:
+                line.append(Segment(self.box.head_vertical, border))
+            if left:
+                line.append(Segment(" " * left, style))
+            line.append(
+                Segment(_single(str(column.header), column.width or 0, column.justify)[0], style)
+            )
+            if right:
+                line.append(Segment(" " * right, style))
+        rule = (
+            [Segment(self.box.get_row(self.sizes, "head", edge=False), border)] if self.box else []
+        )
+        return [line, rule] if rule else [line]
 
     def row(self, row: list[str], last: bool) -> list[str]:
         cells = []

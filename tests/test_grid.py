@@ -153,8 +153,11 @@ def test_a_board_wider_than_the_terminal_is_printed_in_blocks(
     assert [h[-2:] == ["完成", "逾期"] for h in headers] == [False] * (len(headers) - 1) + [True]
     province = "浙" if narrow else "浙江"
     assert sum(line.split()[:1] == [province] for line in lines) == len(headers)
+    coloured = invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"}).stdout
+    assert "\x1b[1m" in coloured  # bold headers: the grid makes them after the first block
     monkeypatch.setattr(Grid, "usable", lambda self: False)
     assert invoke(*args, env={"COLUMNS": columns}).stdout == res.stdout
+    assert invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"}).stdout == coloured
 
 
 @pytest.mark.parametrize(("width", "color"), [(60, False), (80, True), (99, False)])
