@@ -61,11 +61,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from .splice import BOM
+
 if TYPE_CHECKING:
     from .models import TaskList
     from .yamlio import Marks
 
-BOM = b"\xef\xbb\xbf"
 #: Line breaks YAML 1.1 knows besides LF: CR, NEL, LS, PS (UTF-8).
 _OTHER_BREAKS = (b"\r", b"\xc2\x85", b"\xe2\x80\xa8", b"\xe2\x80\xa9")
 _DIRECTIVE = re.compile(rb"^%", re.M)

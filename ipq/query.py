@@ -454,16 +454,15 @@ def board(tl: TaskList, as_of: date, level: str | None = None) -> Board:
     With ``level``, only cells at that level are shown and counted.
     """
     wanted = resolve_level(level) if level else None
-    per_task = [[duty_label(t, i) for i in range(1, len(t.duties) + 1)] for t in tl.tasks]
-    labels = [label for task_labels in per_task for label in task_labels]
+    labels = [duty_label(t, i) for t in tl.tasks for i in range(1, len(t.duties) + 1)]
     rows = []
     memberships: dict[tuple[str, str], bool | None] = {}
     for province in PROVINCE_NAMES:
         cells: dict[str, DutyState | None] = dict.fromkeys(labels)
-        for t, task_labels in zip(tl.tasks, per_task, strict=True):
+        for t in tl.tasks:
             for state in duty_states(tl, t, province, memberships):
                 if wanted is None or state.level == wanted:
-                    cells[task_labels[state.duty_number - 1]] = state  # its number, made once
+                    cells[state.number] = state
         shown = [c for c in cells.values() if c is not None]
         rows.append(BoardRow(province, cells, duty_tally(province, shown, as_of)))
     return Board(as_of, labels, rows, wanted)

@@ -167,9 +167,7 @@ def _load_events(text: str, marks: bool = False) -> Any:
     loader = _Loader(text)
     try:
         return _build_from_events(loader, text, marks)
-    except _Unusual:
-        pass
-    except Exception:  # an error: _load reports it as it always has
+    except Exception:  # _Unusual, or an error: _load reads or reports it as it always has
         pass
     finally:
         loader.dispose()
@@ -181,7 +179,7 @@ def _build_from_events(loader: Any, text: str, marks: bool) -> Any:
     seq_end, map_end = yaml.SequenceEndEvent, yaml.MappingEndEvent
     get = loader.get_event
     resolve = loader.resolve
-    tags: dict[tuple[str, Any], str] = {}  # the tag of each plain scalar, looked up once
+    tags = loader._tags  # the loader's memo of scalar tags, read here without a call per scalar
     get()  # stream start
     event = get()
     if isinstance(event, yaml.StreamEndEvent):
@@ -207,7 +205,7 @@ def _build_from_events(loader: Any, text: str, marks: bool) -> Any:
                 known = (value, event.implicit)
                 tag = tags.get(known)
                 if tag is None:
-                    tag = tags[known] = resolve(yaml.ScalarNode, value, event.implicit)
+                    tag = resolve(yaml.ScalarNode, value, event.implicit)  # and remembers it
             if tag == _STR:
                 made: Any = value
             elif tag == _INT and value.isascii() and value.isdigit() and value[:1] != "0":
