@@ -6,7 +6,7 @@ its general machinery (measuring, padding, segments, cropping), which took most
 of those commands' time. For a table whose columns all have fixed widths and
 whose cells are plain text, :class:`Grid` lets Rich print a *frame* -- the
 title, header, rules and edges, with the first row -- and lays out the rows
-itself, with Rich's rules: cells wrapped by :func:`ipq.typeset.line_breaks` as
+itself, with Rich's rules: cells wrapped by :func:`ipq.typeset.terminal_breaks` as
 :func:`~ipq.typeset.cjk` text is, or kept on one line, justified, cropped or
 padded to the column's width; the column's padding (none at the table's edges
 without ``pad_edge``); the box's own vertical lines, and its line before a
@@ -261,11 +261,11 @@ def _fit(line: str, width: int) -> str:
 
 def _wrapped(text: str, width: int) -> list[str]:
     """A cjk cell's lines, as KinsokuText.wrap and a left-justified column make them."""
-    from .typeset import line_breaks
+    from .typeset import terminal_breaks
 
     lines = []
     for paragraph in text.split("\n"):
-        cuts = [0, *line_breaks(paragraph, width), len(paragraph)]
+        cuts = [0, *terminal_breaks(paragraph, width), len(paragraph)]
         for start, end in zip(cuts, cuts[1:], strict=False):
             lines.append(_fit(paragraph[start:end].rstrip().lstrip(" "), width))
     return lines

@@ -109,6 +109,14 @@ def line_breaks(
     return breaks
 
 
+def terminal_breaks(text: str, width: int) -> list[int]:
+    """:func:`line_breaks` for the terminal, where every line is printed without the
+    ASCII spaces it begins with: the paragraph's own leading spaces are not counted
+    either, so they never leave its first line empty (`` 《、、`` in six cells)."""
+    lead = len(text) - len(text.lstrip(" "))
+    return [lead + cut for cut in line_breaks(text[lead:], width)]
+
+
 def _no_widow(text: str, breaks: list[int], width: float, measure: Any) -> None:
     """Move the last break back by up to three characters if the last line would hold
     only one (marks aside), where a break is allowed there and the line before keeps more."""
@@ -147,7 +155,7 @@ def _kinsoku_text() -> type:
             justify = kwargs.get("justify")
             lines = Lines()
             for paragraph in self.split("\n", allow_blank=True):
-                for line in paragraph.divide(line_breaks(paragraph.plain, width)):
+                for line in paragraph.divide(terminal_breaks(paragraph.plain, width)):
                     line.rstrip()
                     lines.append(_lstripped(line))
             if justify:

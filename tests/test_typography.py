@@ -200,3 +200,18 @@ def test_lines_are_filled_as_the_plain_rule_fills_them(
     assert line_breaks(text, width, keep_widow=keep_widow) == _breaks_by_every_character(
         text, width, keep_widow
     )
+
+
+def test_a_paragraphs_leading_spaces_never_leave_its_first_line_empty() -> None:
+    """Found by the property above: " 《、、" in six cells broke after the space (the only
+    break 避头尾 allows), and the line, printed without it, was empty."""
+    import io
+
+    from rich.console import Console
+
+    from ipq.typeset import cjk, terminal_breaks
+
+    console = Console(width=6, file=io.StringIO(), color_system=None)
+    assert [line.plain for line in cjk(" 《、、").wrap(console, 6)] == ["《、、"]
+    assert terminal_breaks("  甲乙丙丁", 4) == [4]  # 甲乙 / 丙丁: the spaces are not counted
+    assert terminal_breaks("\u3000\u3000各地要积极", 6)[0] == 3  # an ideographic indent counts
