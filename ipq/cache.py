@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .lazyhistory import Encoded
     from .models import TaskList
     from .parts import Spans
 
@@ -41,7 +42,9 @@ if TYPE_CHECKING:
 KEEP = 8
 SUFFIX = ".msgpack"
 #: The modules whose source decides what a valid list is.
-RULE_MODULES = ("models.py", "names.py", "parts.py", "validation.py", "yamlio.py")
+RULE_MODULES = (
+    "lazyhistory.py", "models.py", "names.py", "parts.py", "validation.py", "yamlio.py"
+)  # fmt: skip
 #: The layout of an entry (see get); a new layout never meets an entry of an old one.
 ENTRY_FORMAT = b"list, spans, then history"
 #: A temporary file older than this was left by a killed writer.
@@ -144,8 +147,12 @@ _LENGTH = 4
 _HEAD = 2 * _LENGTH
 
 
-def encode_entry(tl: TaskList, spans: Spans | None = None, history: bytes | None = None) -> bytes:
+def encode_entry(tl: TaskList, spans: Spans | None = None, history: Encoded | None = None) -> bytes:
     """``history``: ``tl.history`` already encoded, where a write has it at hand."""
+    return b"".join(_entry_pieces(tl, spans, history))
+
+
+def _entry_pieces(tl: TaskList, spans: Spans | None, history: Encoded | None) -> list[Encoded]:
     from dataclasses import replace
 
     import msgspec
@@ -155,7 +162,7 @@ def encode_entry(tl: TaskList, spans: Spans | None = None, history: bytes | None
     head = len(main).to_bytes(_LENGTH, "big") + len(where).to_bytes(_LENGTH, "big")
     if history is None:
         history = msgspec.msgpack.encode(tl.history)
-    return b"".join((head, main, where, history))
+    return [head, main, where, history]
 
 
 def _sizes(data: bytes) -> tuple[int, int]:
@@ -167,7 +174,9 @@ def decode_entry(data: bytes, history: bool = True) -> TaskList:
     return _decode(data, history, False)[0]
 
 
-def _decode(data: bytes, history: bool, spans: bool) -> tuple[TaskList, Spans | None, bytes | None]:
+def _decode(
+    data: bytes, history: bool, spans: bool
+) -> tuple[TaskList, Spans | None, Encoded | None]:
     main, where = _sizes(data)
     if len(data) < _HEAD + main + (where if history or spans else 0):
         raise ValueError("a truncated entry")
@@ -177,8 +186,14 @@ def _decode(data: bytes, history: bool, spans: bool) -> tuple[TaskList, Spans | 
     found = layouts.decode(view[_HEAD + main : _HEAD + main + where]) if spans else None
     encoded = None
     if history:
-        encoded = data[_HEAD + main + where :]
-        tl.history = changes.decode(encoded)
+        if spans:  # for a write: each entry decoded when read (see ipq.lazyhistory)
+            from .lazyhistory import EncodedHistory
+
+            lazy = EncodedHistory(data, _HEAD + main + where)
+            tl.history, encoded = lazy, lazy.source  # type: ignore[assignment]
+        else:
+            encoded = view[_HEAD + main + where :]
+            tl.history = changes.decode(encoded)
     return tl, found, encoded
 
 
@@ -192,15 +207,16 @@ def get_by_key(digest: str, history: bool = True) -> TaskList | None:
     return found[0] if found else None
 
 
-def get_for_write(raw: bytes) -> tuple[TaskList, Spans | None, bytes] | None:
+def get_for_write(raw: bytes) -> tuple[TaskList, Spans | None, Encoded] | None:
     """The whole list filed under ``raw``, the spans of its parts and its history as
-    MessagePack (for a write)."""
+    MessagePack (for a write). The list's history is an
+    :class:`ipq.lazyhistory.EncodedHistory` of those bytes."""
     return _entry(key(raw), True, True) if enabled() else None  # type: ignore[return-value]
 
 
 def _entry(
     digest: str, history: bool, spans: bool
-) -> tuple[TaskList, Spans | None, bytes | None] | None:
+) -> tuple[TaskList, Spans | None, Encoded | None] | None:
     if not enabled():
         return None
     folder = _trusted_directory(create=False)
@@ -218,9 +234,11 @@ def _entry(
         if not stat.S_ISREG(st.st_mode) or not _trusted(st):
             return None
         with open(fd, "rb", closefd=False) as fh:
-            head = fh.read(_HEAD)
-            main, _ = _sizes(head)
-            data = head + (fh.read() if history or spans else fh.read(main))
+            if history or spans:
+                data = fh.read()  # one buffer: a history can be tens of megabytes
+            else:
+                head = fh.read(_HEAD)
+                data = head + fh.read(_sizes(head)[0])
         with no_gc():
             found = _decode(data, history, spans)
         with suppress(OSError):
@@ -241,7 +259,7 @@ def discard(raw: bytes) -> None:
 
 
 def put(
-    raw: bytes, parsed: TaskList, spans: Spans | None = None, history: bytes | None = None
+    raw: bytes, parsed: TaskList, spans: Spans | None = None, history: Encoded | None = None
 ) -> None:
     """File ``parsed`` under ``raw``: call only with a list parsed from exactly ``raw``
     (or proven by :mod:`ipq.parts` to be what its parse gives), ``spans`` its parts."""
@@ -256,7 +274,8 @@ def put(
     try:
         fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as fh:
-            fh.write(encode_entry(parsed, spans, history))
+            for piece in _entry_pieces(parsed, spans, history):  # not joined: one copy less
+                fh.write(piece)
         os.replace(tmp, folder / f"{key(raw)}{SUFFIX}")
         tmp = None
         _prune(folder)

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from .names import PROVINCE_NAMES, Registry
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 Status = Literal["todo", "in_progress", "done", "blocked", "not_applicable"]
 STATUSES: tuple[str, ...] = ("todo", "in_progress", "done", "blocked", "not_applicable")
@@ -389,14 +392,12 @@ def reference_problems(
                     add((*loc, number), f"任务 {t.id} 没有第 {number} 条地方落实举措")
                 check_time((*loc, number, "updated"), pp.updated)
 
-    before = tl.history[:history_from]
-    last = before[-1].seq if before else 0
-    if any(ch.key().startswith("h") for ch in tl.history[history_from:]):
-        seen_ids: set[str] = {ch.key() for ch in before}
-    else:  # a derived key begins with h (key()), so only the ids written out can collide
-        seen_ids = {ch.id for ch in before if ch.id}
-    for hi in range(history_from, len(tl.history)):
-        ch = tl.history[hi]
+    last = tl.history[history_from - 1].seq if history_from else 0
+    added = tl.history[history_from:]
+    seen_ids: set[str] = set()
+    if history_from:
+        seen_ids = earlier_keys(tl.history, history_from, {ch.key() for ch in added})
+    for hi, ch in enumerate(added, history_from):
         if ch.key() in seen_ids:
             add(("history", hi, "id"), f"变更记录的 id 重复：{ch.key()}")
         seen_ids.add(ch.key())
@@ -407,6 +408,19 @@ def reference_problems(
         for where, message in _undo_problems(tl, ch, group_registry.names):
             add(("history", hi, *where), message)
     return problems
+
+
+def earlier_keys(history: Sequence[Change], upto: int, keys: set[str]) -> set[str]:
+    """Which of ``keys`` are the keys of the first ``upto`` entries of ``history``."""
+    from .lazyhistory import EncodedHistory
+
+    if isinstance(history, EncodedHistory):
+        return history.keys_among(upto, keys)
+    before = history[:upto]
+    if any(key.startswith("h") for key in keys):
+        return {ch.key() for ch in before} & keys
+    # a derived key begins with h (key()), so only the ids written out can collide
+    return {ch.id for ch in before if ch.id} & keys
 
 
 def _undo_problems(tl: TaskList, ch: Change, group_names: list[str]) -> list[tuple[Loc, str]]:

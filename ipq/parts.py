@@ -64,6 +64,7 @@ from typing import TYPE_CHECKING, Any
 from .splice import BOM
 
 if TYPE_CHECKING:
+    from .lazyhistory import Encoded
     from .models import TaskList
     from .yamlio import Marks
 
@@ -157,12 +158,12 @@ class Snapshot:
     head: bytes
     tasks: list[bytes]
     groups: list[bytes]
-    history: bytes
+    history: Encoded
     group_names: list[str]
     task_outlines: list[tuple[list[str], int]]  # each task's departments and number of duties
 
     @classmethod
-    def of(cls, tl: TaskList, history: bytes | None = None) -> Snapshot:
+    def of(cls, tl: TaskList, history: Encoded | None = None) -> Snapshot:
         """``history``: the history as MessagePack, where it is at hand (the cache's)."""
         encode = _encode()
         return cls(
@@ -199,28 +200,17 @@ class Snapshot:
 
     def history_after(self, tl: TaskList, kept: int) -> bytes | None:
         """``tl``'s history as MessagePack if its first ``kept`` entries are as they were."""
+        from .lazyhistory import EncodedHistory, array_header, array_items
+
+        if isinstance(tl.history, EncodedHistory) and tl.history.source is self.history:
+            return tl.history.encoded(kept)  # the entries never read are their old bytes
         # a MessagePack array is a header and its items' encodings, one after another:
         # the first ``kept`` are unchanged when their encodings begin the old ones'
         encode = _encode()
-        now = _array_items(encode(tl.history[:kept]))
-        if _array_items(self.history)[: len(now)] != now:
+        now = array_items(encode(tl.history[:kept]))
+        if array_items(self.history)[: len(now)] != now:
             return None
-        return _array_header(len(tl.history)) + now + _array_items(encode(tl.history[kept:]))
-
-
-def _array_items(encoded: bytes) -> bytes:
-    """A MessagePack array's items, its header dropped (fixarray, array 16, array 32)."""
-    first = encoded[0]
-    return encoded[1 if first & 0xF0 == 0x90 else {0xDC: 3, 0xDD: 5}[first] :]
-
-
-def _array_header(size: int) -> bytes:
-    """The header MessagePack (and msgspec) gives an array of ``size`` items."""
-    if size < 16:
-        return bytes([0x90 | size])
-    if size < 1 << 16:
-        return b"\xdc" + size.to_bytes(2, "big")
-    return b"\xdd" + size.to_bytes(4, "big")
+        return array_header(len(tl.history)) + now + array_items(encode(tl.history[kept:]))
 
 
 @dataclass

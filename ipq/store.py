@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import DataFileError
 
 if TYPE_CHECKING:
+    from .lazyhistory import Encoded
     from .models import Change, TaskList
     from .parts import Spans
 
@@ -181,7 +182,7 @@ def parse(raw: bytes, name: str, use_cache: bool = True, history: bool = True) -
     return tl
 
 
-def parse_for_write(raw: bytes, name: str) -> tuple[TaskList, Spans | None, bytes | None]:
+def parse_for_write(raw: bytes, name: str) -> tuple[TaskList, Spans | None, Encoded | None]:
     """:func:`parse` with its history, where its parts are (see :mod:`ipq.parts`), and
     the history as MessagePack where the cache had it."""
     from . import cache
@@ -526,6 +527,7 @@ def modify(
     else:
         target = resolved(location.path)
     from . import cache
+    from .lazyhistory import EncodedHistory
     from .parts import Snapshot, prove
     from .validation import to_data, validate
 
@@ -553,6 +555,8 @@ def modify(
         if by_parts is not None:
             content, spans, proof, encoded = by_parts.content, by_parts.spans, tl, by_parts.history
         else:
+            if isinstance(tl.history, EncodedHistory):
+                tl.history = tl.history.decoded()  # the whole list, for pydantic
             intended = validate(to_data(tl), target.name)  # never write what would not load back
             content, proof, spans = proven_content(raw, intended, target.name, tasks, groups, kept)
         _remove_stale_temporaries(target)

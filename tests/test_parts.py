@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 
 from ipq import cache, parts
 from ipq.errors import UserError
+from ipq.lazyhistory import array_header, array_items
 from ipq.ledger import group_add, group_exclude, group_remove, mark, undo
 from ipq.models import PROVINCE_NAMES, TaskList
 from ipq.store import Location, bundled_path, modify, parse_fresh_spans, read_bytes
@@ -295,9 +296,9 @@ def test_a_history_encoded_in_pieces_is_what_msgspec_encodes(size: int) -> None:
     whole = msgspec.msgpack.encode(items)
     for kept in {0, size // 2, size}:
         pieces = (
-            parts._array_header(size)
-            + parts._array_items(msgspec.msgpack.encode(items[:kept]))
-            + parts._array_items(msgspec.msgpack.encode(items[kept:]))
+            array_header(size)
+            + array_items(msgspec.msgpack.encode(items[:kept]))
+            + array_items(msgspec.msgpack.encode(items[kept:]))
         )
         assert pieces == whole
 

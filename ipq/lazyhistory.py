@@ -1,0 +1,193 @@
+"""A history kept as its MessagePack items, each decoded when it is first read.
+
+A write takes the list from the cache, changes a task or two and appends a few
+history entries; undo reads the last command's entries and removes them. With
+a year's history (50,000 entries, 25 MB) decoding every entry, and encoding
+them all again to show they were not changed, was most of a mark's time.
+
+:class:`EncodedHistory` is what such a write's list holds instead of a plain
+list: the entries' encodings, split (not decoded) by msgspec, each decoded on
+first access. Every entry before the lowest index ever read, replaced,
+removed or inserted at is still the very encoding the cache held, in its
+place, never handed out -- so the new history's encoding can reuse those bytes
+as they are (:meth:`EncodedHistory.encoded`), and the rest is encoded and
+compared. It is a full :class:`~collections.abc.MutableSequence`: code that
+reads anything gets decoded entries, and :meth:`EncodedHistory.decoded` gives
+the plain list where one is needed (the whole-file proof, pydantic).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, MutableSequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, overload
+
+import msgspec
+
+if TYPE_CHECKING:
+    from .models import Change
+
+#: A MessagePack encoding, or a view of one in a larger buffer (a cache entry's).
+Encoded = bytes | memoryview
+
+
+@lru_cache(maxsize=1)
+def _codec() -> tuple[Any, Any, Any]:
+    from .models import Change
+
+    return (
+        msgspec.msgpack.Decoder(list[msgspec.Raw]).decode,
+        msgspec.msgpack.Decoder(Change).decode,
+        msgspec.msgpack.Encoder().encode,
+    )
+
+
+def array_header(size: int) -> bytes:
+    """The header MessagePack (and msgspec) gives an array of ``size`` items."""
+    if size < 16:
+        return bytes([0x90 | size])
+    if size < 1 << 16:
+        return b"\xdc" + size.to_bytes(2, "big")
+    return b"\xdd" + size.to_bytes(4, "big")
+
+
+def header_size(encoded: Encoded) -> int:
+    """How long a MessagePack array's header is (fixarray, array 16, array 32)."""
+    first = encoded[0]
+    return 1 if first & 0xF0 == 0x90 else {0xDC: 3, 0xDD: 5}[first]
+
+
+def array_items(encoded: Encoded) -> Encoded:
+    """A MessagePack array's items, its header dropped."""
+    return encoded[header_size(encoded) :]
+
+
+class EncodedHistory(MutableSequence["Change"]):
+    """The history entries of the MessagePack array that fills ``buffer`` from ``start``."""
+
+    __slots__ = ("source", "_buffer", "_start", "_raws", "_items", "_low")
+
+    def __init__(self, buffer: bytes, start: int = 0) -> None:
+        split = _codec()[0]
+        self.source = memoryview(buffer)[start:]  # the array as the cache held it
+        self._buffer = buffer
+        self._start = start + header_size(self.source)  # where its items begin in buffer
+        self._raws: list[Any] = split(self.source)  # each entry's encoding (msgspec.Raw)
+        self._items: list[Any] = list(self._raws)  # a Raw until read, then the Change
+        self._low = len(self._raws)  # entries before it: the original encodings, in place
+
+    # -- the sequence ----------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def _touch(self, index: int) -> None:
+        self._low = min(self._low, index)
+
+    def _entry(self, index: int) -> Change:
+        item = self._items[index]
+        if isinstance(item, msgspec.Raw):
+            item = self._items[index] = _codec()[1](item)
+        return item  # type: ignore[no-any-return]
+
+    @overload
+    def __getitem__(self, index: int) -> Change: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Change]: ...
+    def __getitem__(self, index: int | slice) -> Change | list[Change]:
+        if isinstance(index, slice):
+            picked = range(*index.indices(len(self._items)))
+            if picked:
+                self._touch(min(picked[0], picked[-1]))
+            return [self._entry(i) for i in picked]
+        i = range(len(self._items))[index]  # IndexError as a list gives it
+        self._touch(i)
+        return self._entry(i)
+
+    @overload
+    def __setitem__(self, index: int, value: Change) -> None: ...
+    @overload
+    def __setitem__(self, index: slice, value: Iterable[Change]) -> None: ...
+    def __setitem__(self, index: int | slice, value: Any) -> None:
+        if isinstance(index, slice):
+            self._touch(index.indices(len(self._items))[0] if index.step in (None, 1) else 0)
+        else:
+            self._touch(range(len(self._items))[index])
+        self._items[index] = value
+
+    def __delitem__(self, index: int | slice) -> None:
+        if isinstance(index, slice):
+            picked = range(*index.indices(len(self._items)))
+            if picked:
+                self._touch(min(picked[0], picked[-1]))
+        else:
+            self._touch(range(len(self._items))[index])
+        del self._items[index]
+
+    def insert(self, index: int, value: Change) -> None:
+        size = len(self._items)
+        at = max(0, min(size, index + size if index < 0 else index))
+        self._touch(at)
+        self._items.insert(at, value)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EncodedHistory | list):
+            return self.decoded() == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a list
+
+    def __repr__(self) -> str:
+        return f"EncodedHistory({len(self._items)} entries, {self._low} as read)"
+
+    def decoded(self) -> list[Change]:
+        """The entries as a plain list (each decoded now if it was not yet)."""
+        return self[:]
+
+    # -- what a write needs ------------------------------------------------------------
+    def _offset(self, index: int) -> int:
+        """Where the original ``index``-th entry's encoding begins in the buffer."""
+        return len(self._buffer) - sum(len(r) for r in self._raws[index:])
+
+    def encoded(self, kept: int) -> bytes | None:
+        """The history as a MessagePack array, if its first ``kept`` entries encode as
+        the original's first ``kept`` did (else None)."""
+        encode = _codec()[2]
+        if kept > len(self._raws) or kept > len(self._items):
+            return None
+
+        def bytes_of(item: Any) -> bytes:
+            return bytes(item) if isinstance(item, msgspec.Raw) else encode(item)
+
+        low = min(self._low, kept)
+        for i in range(low, kept):  # read, or moved: compare with the original's
+            if bytes_of(self._items[i]) != bytes(self._raws[i]):
+                return None
+        kept_items = memoryview(self._buffer)[self._start : self._offset(kept)]
+        added = (bytes_of(item) for item in self._items[kept:])
+        return b"".join((array_header(len(self._items)), kept_items, *added))
+
+    def keys_among(self, upto: int, keys: set[str]) -> set[str]:
+        """Which of ``keys`` are keys (:meth:`ipq.models.Change.key`) of the first ``upto``
+        entries.
+
+        An entry with ``id`` X holds X's encoding among its bytes; where no key's
+        encoding is found in the entries still encoded, none of them has it. A key
+        that may be derived (``h…``: an entry without id) or an encoding that is
+        found is settled by decoding the entries.
+        """
+        if not keys:
+            return set()
+        upto = min(upto, len(self._items))
+        low = min(self._low, upto)
+        if any(key.startswith("h") for key in keys):
+            low = 0
+        else:
+            encode, end = _codec()[2], self._offset(low)
+            if any(self._buffer.find(encode(key), self._start, end) >= 0 for key in keys):
+                low = 0
+        found = set()
+        for i in range(low, upto):
+            key = self._entry(i).key()
+            if key in keys:
+                found.add(key)
+        return found
