@@ -165,7 +165,7 @@ def _entry_pieces(tl: TaskList, spans: Spans | None, history: Encoded | None) ->
     return [head, main, where, history]
 
 
-def _sizes(data: bytes) -> tuple[int, int]:
+def _sizes(data: bytes | bytearray) -> tuple[int, int]:
     return int.from_bytes(data[:_LENGTH], "big"), int.from_bytes(data[_LENGTH:_HEAD], "big")
 
 
@@ -175,8 +175,9 @@ def decode_entry(data: bytes, history: bool = True) -> TaskList:
 
 
 def _decode(
-    data: bytes, history: bool, spans: bool
+    data: bytes | bytearray, history: bool, spans: bool, tail: bytes | None = None
 ) -> tuple[TaskList, Spans | None, Encoded | None]:
+    """``tail``: the history, where it was read apart from the rest of ``data``."""
     main, where = _sizes(data)
     if len(data) < _HEAD + main + (where if history or spans else 0):
         raise ValueError("a truncated entry")
@@ -186,13 +187,14 @@ def _decode(
     found = layouts.decode(view[_HEAD + main : _HEAD + main + where]) if spans else None
     encoded = None
     if history:
+        buffer, start = (data, _HEAD + main + where) if tail is None else (tail, 0)
         if spans:  # for a write: each entry decoded when read (see ipq.lazyhistory)
             from .lazyhistory import EncodedHistory
 
-            lazy = EncodedHistory(data, _HEAD + main + where)
+            lazy = EncodedHistory(buffer, start)
             tl.history, encoded = lazy, lazy.source  # type: ignore[assignment]
         else:
-            encoded = view[_HEAD + main + where :]
+            encoded = memoryview(buffer)[start:]
             tl.history = changes.decode(encoded)
     return tl, found, encoded
 
@@ -234,13 +236,17 @@ def _entry(
         if not stat.S_ISREG(st.st_mode) or not _trusted(st):
             return None
         with open(fd, "rb", closefd=False) as fh:
-            if history or spans:
-                data = fh.read()  # one buffer: a history can be tens of megabytes
-            else:
-                head = fh.read(_HEAD)
-                data = head + fh.read(_sizes(head)[0])
+            head = fh.read(_HEAD)
+            main, where = _sizes(head)
+            front = bytearray(_HEAD + main + (where if history or spans else 0))
+            front[:_HEAD] = head
+            if fh.readinto(memoryview(front)[_HEAD:]) != len(front) - _HEAD:
+                raise ValueError("a truncated entry")
+            # the history in a buffer of its own: what a write keeps of the entry (its
+            # entries' encodings, see ipq.lazyhistory) is then only the history's
+            tail = fh.read() if history or spans else None
         with no_gc():
-            found = _decode(data, history, spans)
+            found = _decode(front, history, spans, tail)
         with suppress(OSError):
             os.utime(fd)
         return found

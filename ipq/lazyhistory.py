@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from .models import Change
 
 #: A MessagePack encoding, or a view of one in a larger buffer (a cache entry's).
-Encoded = bytes | memoryview
+Encoded = bytes | bytearray | memoryview
 
 
 @lru_cache(maxsize=1)
@@ -67,7 +67,7 @@ class EncodedHistory(MutableSequence["Change"]):
 
     __slots__ = ("source", "_buffer", "_start", "_raws", "_items", "_low")
 
-    def __init__(self, buffer: bytes, start: int = 0) -> None:
+    def __init__(self, buffer: bytes | bytearray, start: int = 0) -> None:
         split = _codec()[0]
         self.source = memoryview(buffer)[start:]  # the array as the cache held it
         self._buffer = buffer

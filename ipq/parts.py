@@ -400,9 +400,11 @@ def prove(
     # too (Snapshot.unchanged): the changed parts' problems are the whole list's
     if reference_problems(tl, changed_tasks, changed_groups, kept):
         return None
-    out, pos = [], 0
+    view = memoryview(raw)  # slices of it are not copies: only the new file is made
+    out: list[bytes | memoryview] = []
+    pos = 0
     for edit in edits:
-        out += [raw[pos : edit.start], edit.text]
+        out += [view[pos : edit.start], edit.text]
         pos = edit.end
-    out.append(raw[pos:])
+    out.append(view[pos:])
     return Proven(b"".join(out), _moved(spans, edits, kept), history)
