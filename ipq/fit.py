@@ -12,27 +12,39 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from functools import lru_cache
 
+from rich.cells import cell_len
 
-def width_of(ch: str) -> float:
+from .typeset import NO_START, line_breaks
+
+#: Marks that may not begin a line, which a widow may carry.
+_MARKS = "".join(NO_START)
+
+
+class _Widths(dict[str, float]):
     """A character's width in a proportional office font, in cell units: a Chinese
-    character 2, a digit or letter about 1, a space about half of one."""
-    import unicodedata
+    character 2, a digit or letter about 1, a space about half of one. Looked up, and
+    worked out once per character (choosing a table's widths asks some 400,000 times)."""
 
-    if ch == " ":
-        return 0.5
-    return 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+    def __missing__(self, ch: str) -> float:
+        import unicodedata
+
+        width = 0.5 if ch == " " else 2 if unicodedata.east_asian_width(ch) in "WF" else 1
+        self[ch] = width
+        return width
+
+
+#: ``width_of(ch)``: see :class:`_Widths`.
+width_of = _Widths().__getitem__
 
 
 @lru_cache(maxsize=1 << 16)
 def _span(paragraph: str) -> float:
     """The width of a paragraph set on one line."""
-    return sum(width_of(ch) for ch in paragraph.strip())
+    return sum(map(width_of, paragraph.strip()))
 
 
 @lru_cache(maxsize=1 << 16)
 def _broken(paragraph: str, width: float) -> tuple[str, ...]:
-    from .typeset import line_breaks
-
     cuts = [0, *line_breaks(paragraph, max(width, 2), width_of, keep_widow=True), len(paragraph)]
     return tuple(paragraph[a:b].strip() for a, b in zip(cuts, cuts[1:], strict=False))
 
@@ -46,11 +58,7 @@ def lines(text: str, width: float) -> list[str]:
 
 
 def _lonely(line: str) -> bool:
-    from rich.cells import cell_len
-
-    from .typeset import NO_START
-
-    return cell_len(line.rstrip("".join(NO_START))) <= 2
+    return cell_len(line.rstrip(_MARKS)) <= 2
 
 
 #: How many distinct paragraphs a column's width is chosen by: a sample, evenly spread,

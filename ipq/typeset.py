@@ -6,7 +6,9 @@ print-width model load only this.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from functools import lru_cache
+from itertools import accumulate
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,17 +47,17 @@ def _may_break(a: str, b: str, before: str) -> bool:
     return a.isspace() or not (a.isascii() and b.isascii())
 
 
-#: Terminal cells of each character met so far (line_breaks asks for every character).
-_CELLS: dict[str, int] = {}
+class _Cells(dict[str, int]):
+    """Terminal cells of each character met so far (line_breaks asks for every one)."""
 
-
-def _cells(ch: str) -> int:
-    size = _CELLS.get(ch)
-    if size is None:
+    def __missing__(self, ch: str) -> int:
         from rich.cells import cell_len
 
-        size = _CELLS[ch] = cell_len(ch)
-    return size
+        size = self[ch] = cell_len(ch)
+        return size
+
+
+_cells = _Cells().__getitem__
 
 
 def _last_break(text: str, start: int, end: int) -> int:
@@ -65,6 +67,11 @@ def _last_break(text: str, start: int, end: int) -> int:
         if _may_break(text[k - 1], text[k], before):
             return k
     return -1
+
+
+@lru_cache(maxsize=1 << 12)  # a column's width is chosen by breaking its texts at many
+def _ends(text: str, measure: Any) -> list[float]:
+    return list(accumulate(map(measure, text), initial=0))
 
 
 def line_breaks(
@@ -77,33 +84,29 @@ def line_breaks(
     character's width (default: its terminal cells)."""
     if measure is None:
         measure = _cells
+    # ends[k]: the width of text[:k]. From a line's start, the line is full at the first
+    # character (not a space: spaces only count when text follows them) that takes it past
+    # ``width``; the widths only grow, so that is a bisection, not a walk over the line.
+    ends = _ends(text, measure)
     breaks: list[int] = []
     start = 0
-    used = 0  # cells from start up to i, spaces at the end not counted
-    pending = 0  # cells of spaces seen at the end so far
-    i = start
     size_of = len(text)
-    while i < size_of:
-        ch = text[i]
-        if ch.isspace():
-            pending += measure(ch)
+    while True:
+        i = max(bisect_right(ends, ends[start] + width, start + 1) - 1, start + 1)
+        while i < size_of and text[i].isspace():
             i += 1
-            continue
-        size = measure(ch)
-        if used + pending + size > width and i > start:
-            # the line is full: end it at the last place it may end (where a line may
-            # end is asked only here, from the end back, not at every character)
-            last = _last_break(text, start, i)
-            cut = last if last > start else i
-            breaks.append(cut)
-            start, used, pending = cut, 0, 0
-            while start < size_of and text[start].isspace():  # spaces at a break go
-                start += 1
-            i = start
-            continue
-        used += pending + size
-        pending = 0
-        i += 1
+        if i >= size_of:
+            break
+        # the line is full: end it at the last place it may end (where a line may end is
+        # asked only here, from the end back, not at every character)
+        last = _last_break(text, start, i)
+        cut = last if last > start else i
+        breaks.append(cut)
+        start = cut
+        while start < size_of and text[start].isspace():  # spaces at a break go
+            start += 1
+        if start >= size_of:
+            break
     if breaks and not keep_widow:
         _no_widow(text, breaks, width, measure)
     return breaks

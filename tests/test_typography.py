@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -144,13 +145,17 @@ def test_a_paragraph_never_ends_on_a_line_of_one_character() -> None:
         assert all(cell_len(p) <= w for p in pieces)
 
 
-def _breaks_by_every_character(text: str, width: float, keep_widow: bool) -> list[int]:
-    """The line filling written plainly: where a line may end is asked at every
-    character. ipq.typeset.line_breaks asks only when a line is full, from its end back;
-    the two must agree."""
-    from rich.cells import cell_len
+def _breaks_by_every_character(
+    text: str, width: float, keep_widow: bool, cell_len: Any = None
+) -> list[int]:
+    """The line filling written plainly: a walk over every character, asking at each
+    where a line may end. ipq.typeset.line_breaks finds where a line is full by bisection
+    and asks only there, from its end back; the two must agree."""
+    from rich.cells import cell_len as terminal_cells
 
     from ipq.typeset import _no_widow
+
+    cell_len = cell_len or terminal_cells
 
     breaks: list[int] = []
     start = used = pending = 0
@@ -183,7 +188,9 @@ def _breaks_by_every_character(text: str, width: float, keep_widow: bool) -> lis
     return breaks
 
 
-PIECES = list("中文字，。、；：？！（）《》“”‘’ 　abc12-.%[]…·\t") + ["2019", "8.2", "--dept", "  "]
+PIECES = list("中文字，。、；：？！（）《》“”‘’ 　abc12-.%[]…·\t") + [
+    "2019", "8.2", "--dept", "  ", "e\u0301", "\u200b",  # no width: a combining mark, ZWSP
+]  # fmt: skip
 
 
 @settings(max_examples=2000, deadline=None)
@@ -195,10 +202,15 @@ PIECES = list("中文字，。、；：？！（）《》“”‘’ 　abc12-.
 def test_lines_are_filled_as_the_plain_rule_fills_them(
     text: str, width: float, keep_widow: bool
 ) -> None:
+    from ipq.fit import width_of
     from ipq.typeset import line_breaks
 
     assert line_breaks(text, width, keep_widow=keep_widow) == _breaks_by_every_character(
         text, width, keep_widow
+    )
+    # as an office suite's columns are measured (ipq.fit: a space half a cell)
+    assert line_breaks(text, width, width_of, keep_widow) == _breaks_by_every_character(
+        text, width, keep_widow, width_of
     )
 
 
