@@ -698,12 +698,23 @@ def print_board(b: Board) -> None:
     body = []
     done = [0] * len(b.duties)
     late = [0] * len(b.duties)
+    # a cell's text follows from its level, status and lateness: made once for each of
+    # the dozen there are, not for each of the board's 30,000 cells
+    texts: dict[tuple[str, str, bool], str] = {}
     for row in b.rows:
         cells = []
         for i, state in enumerate(row.cells.values()):
-            overdue = state is not None and state.overdue(b.as_of)
-            cells.append(board_cell(state, b.as_of, overdue))
-            done[i] += state is not None and state.progress.status == "done"
+            if state is None:
+                cells.append("")
+                continue
+            status = state.progress.status
+            overdue = is_overdue(state.task.deadline, status, b.as_of, state.level)
+            key = (state.level, status, overdue)
+            text = texts.get(key)
+            if text is None:
+                text = texts[key] = board_cell(state, b.as_of, overdue)
+            cells.append(text)
+            done[i] += status == "done"
             late[i] += overdue
         tally = row.tally
         body.append(
