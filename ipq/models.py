@@ -398,9 +398,10 @@ def reference_problems(
     if history_from:
         seen_ids = earlier_keys(tl.history, history_from, {ch.key() for ch in added})
     for hi, ch in enumerate(added, history_from):
-        if ch.key() in seen_ids:
-            add(("history", hi, "id"), f"变更记录的 id 重复：{ch.key()}")
-        seen_ids.add(ch.key())
+        key = ch.key()  # derived (a hash) for an entry written before ids: made once
+        if key in seen_ids:
+            add(("history", hi, "id"), f"变更记录的 id 重复：{key}")
+        seen_ids.add(key)
         if ch.seq < max(last, 1):
             add(("history", hi, "seq"), f"变更序号应从 1 起按顺序递增，实为 {ch.seq}")
         last = ch.seq
