@@ -48,6 +48,13 @@ then hold for the whole list. The result goes to the cache with the derived
 spans, as a full parse's would. The tests check it against a full parse of the
 same bytes after random sequences of writes with hostile notes.
 
+**The history**, where the list came from the cache, is an
+:class:`ipq.lazyhistory.EncodedHistory`: the entries a change never read are
+its old bytes, in place, by construction; those it read are encoded and
+compared with the old ones, and a new entry's id is looked for in the old
+bytes before any entry is decoded to check that it is new. So a year's history
+is neither decoded nor encoded again to append to it.
+
 Not by parts (the whole parse proves these): the first write to a file without
 a history section, an undo of its first change, a file in any other layout,
 anything else this module does not recognise.

@@ -454,7 +454,9 @@ def init_copy(path: Path | None, force: bool) -> Path:
 class Saved:
     path: Path
     created_copy: bool
-    ledger: TaskList | None = None  # what the file now holds, as read back
+    # what the file now holds, as read back (its history may be an ipq.lazyhistory
+    # EncodedHistory: a sequence of the entries, each decoded when read)
+    ledger: TaskList | None = None
     by_parts: bool = False  # proven by its parts (ipq.parts), not by a parse of all of it
 
 
