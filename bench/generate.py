@@ -3,13 +3,16 @@
     python bench/generate.py --tasks 1000 -o bench/work/tasks_1000.yaml
     python bench/generate.py --history 50000 -o bench/work/history_50000.yaml
     python bench/generate.py --tasks 10000 --history 0 -o big.yaml
+    python bench/generate.py --history 50000 --drop-history -o same_without.yaml
 
 ``--tasks N``: copies of the 18 real tasks (texts as long as the real texts), each with
 progress for every province its duties concern and about ten marks of history behind it;
 without ``--tasks``, the real list itself. ``--history M``: the history holds exactly M
 entries, made by ipq's own ``mark`` (provinces marking their duties, with notes, a day
 apart), so the file is what M marks would leave: every entry undoable, ids and authors
-as ipq writes them. ``--history 0``: no history at all.
+as ipq writes them. ``--history 0``: no history at all. ``--drop-history``: the marks are
+made (their progress stays in the tasks), then the history is removed: the same ledger
+with no history, against which a read of the one with it measures what the history costs.
 """
 
 from __future__ import annotations
@@ -110,8 +113,9 @@ def generate(n_tasks: int, seed: int = 2019) -> bytes:
     return dump_data(to_data(validate(data, "generated")))
 
 
-def with_history(raw: bytes | None, entries: int, seed: int = 2019) -> bytes:
-    """The list (``raw``, or the real one) with a history of exactly ``entries`` marks."""
+def with_history(raw: bytes | None, entries: int, seed: int = 2019, drop: bool = False) -> bytes:
+    """The list (``raw``, or the real one) with a history of exactly ``entries`` marks
+    (``drop``: the progress those marks left, with the history itself removed)."""
     from ipq.ledger import mark
     from ipq.query import duty_label, duty_states
     from ipq.store import parse_fresh
@@ -131,6 +135,8 @@ def with_history(raw: bytes | None, entries: int, seed: int = 2019) -> bytes:
         status = rng.choice(MARKS)
         day += timedelta(minutes=rng.randint(5, 600))
         mark(tl, [number], status, note(rng), province, at=day.isoformat(timespec="seconds"))
+    if drop:
+        tl.history.clear()
     return dump_data(to_data(tl))
 
 
@@ -140,12 +146,19 @@ def main(argv: list[str] | None = None) -> None:
         "--tasks", type=int, help="copies of the real tasks (default: the real list)"
     )
     parser.add_argument("--history", type=int, help="exactly this many history entries")
+    parser.add_argument(
+        "--drop-history",
+        action="store_true",
+        help="with --history: keep the marks' progress, remove the history itself",
+    )
     parser.add_argument("-o", "--output", type=Path, required=True, help="the YAML file to write")
     parser.add_argument("--seed", type=int, default=2019)
     args = parser.parse_args(argv)
     raw = generate(args.tasks, args.seed) if args.tasks else None
+    if args.drop_history and not args.history:
+        parser.error("--drop-history needs --history M (M > 0)")
     if args.history is not None:
-        raw = with_history(raw, args.history, args.seed)
+        raw = with_history(raw, args.history, args.seed, args.drop_history)
     elif raw is None:
         raw = bundled_path().read_bytes()
     args.output.write_bytes(raw)
