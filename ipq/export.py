@@ -11,6 +11,7 @@ import html
 import io
 import json
 from collections.abc import Callable
+from copy import copy
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -515,6 +516,9 @@ def to_xlsx(report: Report) -> bytes:
     )
     wb.add_named_style(wrapped)
     wb.add_named_style(single)
+    # the style array openpyxl makes for a cell given a named style, by the style's name:
+    # the next cells get a copy (12 µs a cell through the name: 0.1 s at 1,000 tasks)
+    made: dict[str, Any] = {}
     for r, row in enumerate(report.rows, start=header_row + 1):
         lines = 1
         for i, (col, value) in enumerate(zip(report.columns, row, strict=True), start=1):
@@ -523,7 +527,12 @@ def to_xlsx(report: Report) -> bytes:
             cell = ws.cell(row=r, column=i, value=int(clean) if number else clean)
             if not number:
                 cell.data_type = "s"  # text, always: "=HYPERLINK(…)" in a note is no formula
-            cell.style = wrapped.name if col.wrap else single.name
+            name = wrapped.name if col.wrap else single.name
+            if name in made:
+                cell._style = copy(made[name])
+            else:
+                cell.style = name
+                made[name] = cell._style
             if col.wrap:
                 lines = max(lines, wrapped_lines(clean, widths[i - 1]))
         # LibreOffice and WPS do not fit wrapped rows on opening: give each its height
