@@ -528,11 +528,12 @@ def to_xlsx(report: Report) -> bytes:
             if not number:
                 cell.data_type = "s"  # text, always: "=HYPERLINK(…)" in a note is no formula
             name = wrapped.name if col.wrap else single.name
+            # (_style is what openpyxl's own copies of cells set; the stubs do not declare it)
             if name in made:
-                cell._style = copy(made[name])
+                cell._style = copy(made[name])  # type: ignore[attr-defined]
             else:
                 cell.style = name
-                made[name] = cell._style
+                made[name] = cell._style  # type: ignore[attr-defined]
             if col.wrap:
                 lines = max(lines, wrapped_lines(clean, widths[i - 1]))
         # LibreOffice and WPS do not fit wrapped rows on opening: give each its height
