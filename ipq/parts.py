@@ -115,21 +115,48 @@ def _plain(raw: bytes) -> bool:
     )
 
 
-def _to_bytes(text: str, offsets: list[int]) -> list[int] | None:
-    """UTF-8 offsets of increasing character offsets of ``text`` (None if not increasing)."""
+def line_starts(raw: bytes, lines: list[int]) -> list[int] | None:
+    """Where each of ``lines`` (numbered from 0, increasing) begins in ``raw``, whose
+    only line break is LF; None if they do not increase or one is past the end.
+
+    Nearly every line asked for is an item's, beginning with ``- ``: the walk jumps
+    from one such line to the next, counting the line breaks between, and steps a
+    line at a time only towards any other (a key's).
+    """
     out = []
-    chars = size = 0
-    for offset in offsets:
-        if offset < chars:
+    line = pos = 0  # line number ``line`` begins at byte ``pos``
+    ahead = ahead_line = -1  # the next line found to begin with "- " (where, which)
+    for want in lines:
+        if want < line:
             return None
-        size += len(text[chars:offset].encode())
-        chars = offset
-        out.append(size)
+        while line < want:
+            if ahead <= pos:
+                hit = raw.find(b"\n- ", pos)
+                if hit < 0:
+                    ahead, ahead_line = len(raw) + 1, -1
+                else:
+                    ahead, ahead_line = hit + 1, line + raw.count(b"\n", pos, hit + 1)
+            if 0 <= ahead_line <= want:
+                line, pos = ahead_line, ahead
+                continue
+            end = raw.find(b"\n", pos)
+            if end < 0:
+                return None
+            line, pos = line + 1, end + 1
+        out.append(pos)
     return out
 
 
-def spans_of(raw: bytes, text: str, marks: Marks, upgraded: bool) -> Spans | None:
-    """The spans of a file just parsed (``text`` decoded from ``raw``; ``marks`` from
+def _item_starts(raw: bytes, lines: list[int]) -> list[int] | None:
+    """Where the items on ``lines`` begin, each with ``- `` (else None)."""
+    starts = line_starts(raw, lines)
+    if starts is None or not all(raw.startswith(b"- ", at) for at in starts):
+        return None
+    return starts
+
+
+def spans_of(raw: bytes, marks: Marks, upgraded: bool) -> Spans | None:
+    """The spans of a file just parsed from ``raw`` (``marks`` from
     :func:`ipq.yamlio.parse_yaml_marked`), or None where they may not be used."""
     if upgraded or not marks or not isinstance(marks[0], tuple) or not _plain(raw):
         return None
@@ -138,14 +165,17 @@ def spans_of(raw: bytes, text: str, marks: Marks, upgraded: bool) -> Spans | Non
     for _, start, items in keyed:
         flat.append(start)
         flat.extend(items or ())
-    offsets = _to_bytes(text, flat)
+    offsets = line_starts(raw, flat)
     if offsets is None or _DIRECTIVE.search(raw, 0, offsets[0]):
         return None
     it = iter(offsets)
     sections = []
     for key, _, items in keyed:
         start = next(it)
-        sections.append(Section(key, start, None if items is None else [next(it) for _ in items]))
+        starts = None if items is None else [next(it) for _ in items]
+        if starts is not None and not all(raw.startswith(b"- ", at) for at in starts):
+            starts = None  # not a sequence of "- " items at column 0
+        sections.append(Section(key, start, starts))
     return Spans(len(raw), sections)
 
 
@@ -303,7 +333,7 @@ def _loads_to(edit: _Edit, name: str) -> bool:
     from .yamlio import parse_yaml_marked
 
     try:
-        data, marks, text = parse_yaml_marked(edit.text, name)
+        data, marks = parse_yaml_marked(edit.text, name)
     except DataFileError:
         return False
     if not isinstance(data, list) or not isinstance(marks, list) or len(marks) != len(data):
@@ -321,7 +351,7 @@ def _loads_to(edit: _Edit, name: str) -> bool:
         loaded = _part_adapter(edit.kind).validate_python(data)
     except (ValidationError, RecursionError):
         return False
-    offsets = _to_bytes(text, marks)  # type: ignore[arg-type]
+    offsets = _item_starts(edit.text, marks)  # type: ignore[arg-type]
     if loaded != edit.items or offsets is None:
         return False
     edit.offsets = offsets

@@ -207,9 +207,9 @@ def parse_fresh_spans(raw: bytes, name: str) -> tuple[TaskList, Spans | None]:
     from .validation import validate_upgrading
     from .yamlio import parse_yaml_marked
 
-    data, marks, text = parse_yaml_marked(raw, name)
+    data, marks = parse_yaml_marked(raw, name)
     tl, upgraded = validate_upgrading(data, name, raw)
-    return tl, spans_of(raw, text, marks, upgraded)
+    return tl, spans_of(raw, marks, upgraded)
 
 
 def load(path: Path, use_cache: bool = True, history: bool = True) -> TaskList:

@@ -342,3 +342,50 @@ def test_a_comment_after_the_history_stays_last(data_copy: Path) -> None:
     assert not saved.by_parts
     assert read_bytes(data_copy).endswith("\n# 以上为变更记录\n".encode())
     _entry_is_a_full_parse(data_copy)
+
+
+def _line_starts_by_walking(raw: bytes) -> list[int]:
+    """Every line's start, one line at a time (the reference)."""
+    return [0, *(i + 1 for i, byte in enumerate(raw) if byte == ord("\n"))]
+
+
+LINES = st.lists(st.sampled_from(["- ", "-", " - ", "- x", "中文", "", "a: b", "  - 备注"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(lines=LINES, data=st.data())
+def test_line_starts_are_where_the_lines_begin(lines: list[str], data: Any) -> None:
+    raw = "".join(f"{line}\n" for line in lines).encode()
+    every = _line_starts_by_walking(raw)
+    wanted = sorted(data.draw(st.sets(st.integers(0, len(every) - 1))))
+    assert parts.line_starts(raw, wanted) == [every[n] for n in wanted]
+    if len(wanted) >= 2:  # not increasing
+        assert parts.line_starts(raw, [wanted[1], wanted[0]]) is None
+    assert parts.line_starts(raw, [len(every)]) is None  # past the end
+
+
+def test_spans_are_the_pure_parsers_marks_in_bytes(tmp_path: Path) -> None:
+    """The spans (found from the lines libyaml reports) are where PyYAML's own pure-Python
+    composer finds each key and item, counted in characters and turned into bytes."""
+    import yaml
+
+    path = tmp_path / "hist.yaml"
+    shutil.copyfile(bundled_path(), path)
+    steps = [("mark", n, p, "done", f"备注{n}") for n in (5, 8, 12) for p in (None, "浙江省")]
+    assert _run(path, steps) == len(steps) - 1  # the first adds the history: proven whole
+    raw = read_bytes(path)
+    text = raw.decode()
+    _, spans = parse_fresh_spans(raw, "x")
+    assert spans is not None
+    root = yaml.compose(text, Loader=yaml.SafeLoader)  # the pure-Python composer
+
+    def at(chars: int) -> int:
+        return len(text[:chars].encode())
+
+    expected = [
+        (key.value, at(key.start_mark.index), [at(i.start_mark.index - 2) for i in value.value])
+        if isinstance(value, yaml.SequenceNode)
+        else (key.value, at(key.start_mark.index), None)
+        for key, value in root.value
+    ]
+    assert [(s.key, s.start, s.items) for s in spans.sections] == expected

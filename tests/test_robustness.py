@@ -388,7 +388,7 @@ def _both_loaders(text: str) -> tuple[object, object]:
 
     def run(load: object) -> object:
         try:
-            return load(text, True)  # type: ignore[operator]
+            return load(text.encode(), True)  # type: ignore[operator]
         except Exception as exc:  # noqa: BLE001 -- the errors must agree too
             mark = getattr(exc, "mark", None)
             if mark is not None:  # ipq's own: where, and what
@@ -425,3 +425,23 @@ def test_the_event_builder_agrees_on_hostile_texts(text: str) -> None:
     YAML 1.1 integers: read (or refused) as the node builder reads them, marks and all."""
     events, nodes = _both_loaders(text)
     assert events == nodes
+
+
+def test_repeated_keys_and_short_strings_are_one_object() -> None:
+    """A ledger repeats its keys, statuses and names hundreds of thousands of times: the
+    parser keeps one object for each (memory), and notes, longer, are left as they are."""
+    from ipq.yamlio import parse_yaml
+
+    long_note = "已与省市场监管局联合印发实施方案，正在组织落实"
+    raw = "".join(
+        f"- status: done\n  province: 浙江省\n  note: {long_note}\n" for _ in range(3)
+    ).encode()
+    items = parse_yaml(raw, "x")
+    assert items == [{"status": "done", "province": "浙江省", "note": long_note}] * 3
+    first, *others = items
+    for other in others:
+        for (key, value), (other_key, other_value) in zip(
+            first.items(), other.items(), strict=True
+        ):
+            assert key is other_key
+            assert (value is other_value) is (len(value) <= 12)
