@@ -445,3 +445,13 @@ def test_repeated_keys_and_short_strings_are_one_object() -> None:
         ):
             assert key is other_key
             assert (value is other_value) is (len(value) <= 12)
+
+
+def test_a_control_character_is_found_on_its_line_after_chinese_text() -> None:
+    """libyaml says where in bytes: counted as characters, the line was one too far."""
+    from ipq.yamlio import parse_yaml
+
+    raw = ("a: " + "中文" * 40 + "\nb: 说明\nc: x\x07\n").encode()
+    with pytest.raises(DataFileError) as info:
+        parse_yaml(raw, "f.yaml")
+    assert info.value.message == "f.yaml:3: 文件含有不允许的控制字符（#x0007），请删去"
