@@ -74,8 +74,10 @@ def _rules_digest() -> bytes:
 
 #: Files larger than this are hashed on every core.
 _MANY_THREADS = 1 << 20
-#: How much of a file is read at a time to hash it.
-_CHUNK = 1 << 18
+#: How much of a file is read at a time to hash it. A piece that stays in the core's
+#: cache between the copy and the hash: a new process hashing a 24 MB file here spent
+#: 11 ms with 64 or 128 KB pieces, 19 ms with 256 KB (CPU time, medians of 41 pairs).
+_CHUNK = 1 << 17
 
 
 def _hasher(size: int) -> Any:
