@@ -9,22 +9,29 @@ title, header, rules and edges, with the first row -- and lays out the rows
 itself, with Rich's rules: cells wrapped by :func:`ipq.typeset.terminal_breaks` as
 :func:`~ipq.typeset.cjk` text is, or kept on one line, justified, cropped or
 padded to the column's width; the column's padding (none at the table's edges
-without ``pad_edge``); the box's own vertical lines, and its line before a
-last section (a board's totals). The first row is laid out both ways: where
-the two differ, or anything is not recognised (a control character, text Rich
-reads as markup, a style), Rich prints the whole table. Tables made alike (the
-blocks of one board) are checked once (:class:`Checked`); the others ask Rich
-for their header alone. The tests hold the two outputs equal, byte for byte,
-with and without colour, at several widths.
+without ``pad_edge``); the box's own vertical lines, and its line after a row
+that ends a section (a board's totals, a task list's categories). A wrapped
+cell may be :class:`Styled` (a task list's category, in bold): its text is
+printed in that style, as Rich prints a styled text. A table whose widths Rich
+would work out from its cells (``fit``) gets them from Rich's own measuring of
+every cell, which is a small part of its work, and is then laid out as one with
+those widths set. The first row is laid out both ways (and, where it is styled,
+the rows through the first that is not), compared segment by segment with their
+styles: where the two differ, or anything is not recognised (a control
+character, text Rich reads as markup, a style elsewhere), Rich prints the whole
+table. Tables made alike (the blocks of one board) are checked once
+(:class:`Checked`); the others ask Rich for their header alone. The tests hold
+the two outputs equal, byte for byte, with and without colour, at several widths.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
 
     from rich.console import Console, ConsoleOptions, RenderResult
     from rich.segment import Segment
@@ -33,6 +40,22 @@ if TYPE_CHECKING:
 #: Characters a no-wrap cell may not hold: Rich reads markup ([…]), emoji codes (:…:)
 #: and escapes (\) in a plain string.
 _MARKUP = frozenset("[]:\\")
+
+
+@dataclass(frozen=True, slots=True)
+class Styled:
+    """A wrapped cell's text in ``style``, printed as ``cjk(text, style=style)`` is."""
+
+    text: str
+    style: str
+
+
+#: A cell: a no-wrap column's string as Rich reads it, or a wrapped column's text.
+Cell = str | Styled
+
+
+def _text(cell: Cell) -> str:
+    return cell.text if isinstance(cell, Styled) else cell
 
 
 @lru_cache(maxsize=4096)  # a board repeats a dozen marks thousands of times
@@ -53,21 +76,26 @@ class Checked:
 
 
 class Grid:
-    """The table ``make`` makes (every column's width set, no rows) with ``rows`` of
-    plain text, then, after a section line, ``tail`` rows. A no-wrap column's cells
-    are strings as Rich reads them; a wrapped column's are :func:`ipq.typeset.cjk` text."""
+    """The table ``make`` makes (no rows; every column's width set, unless ``fit``)
+    with ``rows``, then, after a section line, ``tail`` rows; a section also ends after
+    each row whose index is in ``ends``. A no-wrap column's cells are strings as Rich
+    reads them; a wrapped column's are :func:`ipq.typeset.cjk` text, or :class:`Styled`.
+    ``fit``: the columns' widths are Rich's, worked out from the cells when printed."""
 
     def __init__(
         self,
         make: Callable[[], Table],
-        rows: list[list[str]],
-        tail: list[list[str]] | None = None,
+        rows: Sequence[Sequence[Cell]],
+        tail: Sequence[Sequence[Cell]] | None = None,
         checked: Checked | None = None,
+        ends: set[int] | None = None,
+        fit: bool = False,
     ) -> None:
         self.make = make
         self.table = make()
-        self.rows = rows
-        self.tail = tail or []
+        self.rows = [*rows, *(tail or [])]  # the tail is the last section
+        self.ends = set(ends or ()) | ({len(rows) - 1} if tail and rows else set())
+        self.fit = fit
         self.checked = checked or Checked()
 
     def usable(self) -> bool:
@@ -84,40 +112,70 @@ class Grid:
             and not t.border_style
             and not top
             and not bottom
-            and all(c.width is not None and not c.ratio and not c.style for c in columns)
+            and all(c.width is not None or self.fit for c in columns)
+            and all(self.fit or not c.ratio for c in columns)
+            and not any(c.style for c in columns)
             and all(c.no_wrap or c.justify == "left" for c in columns)
             and all(c.vertical == "top" for c in columns)
         )
         return shape and all(
             len(row) == len(columns)
-            and all(_plain(text, not c.no_wrap) for text, c in zip(row, columns, strict=True))
-            for row in (*self.rows, *self.tail)
+            and all(
+                _plain(_text(cell), not c.no_wrap) and not (c.no_wrap and isinstance(cell, Styled))
+                for cell, c in zip(row, columns, strict=True)
+            )
+            for row in self.rows
         )
 
-    def _cells(self, row: list[str]) -> list[Any]:
+    def _cells(self, row: Sequence[Cell]) -> list[Any]:
         from .typeset import cjk
 
         return [
-            text if c.no_wrap else cjk(text)
-            for text, c in zip(row, self.table.columns, strict=True)
+            cell
+            if c.no_wrap
+            else (cjk(cell.text, style=cell.style) if isinstance(cell, Styled) else cjk(cell))
+            for cell, c in zip(row, self.table.columns, strict=True)
         ]
 
-    def _table(self, rows: list[list[str]], tail: list[list[str]]) -> Table:
-        """The table with ``rows``, a section and ``tail``."""
+    def _table(self, count: int | None = None) -> Table:
+        """The table with its first ``count`` rows (all: None), and their sections."""
         table = self.make()
-        for row in rows:
-            table.add_row(*self._cells(row))
-        if tail and rows:
-            table.add_section()
-        for row in tail:
-            table.add_row(*self._cells(row))
+        for i, row in enumerate(self.rows if count is None else self.rows[:count]):
+            table.add_row(*self._cells(row), end_section=i in self.ends)
         return table
+
+    def _fitted(self, console: Console, options: ConsoleOptions) -> bool:
+        """Set the widths Rich gives the columns for these rows (False: it would not say)."""
+        full = self._table()
+        widths = getattr(full, "_calculate_column_widths", None)
+        padding = getattr(full, "_get_padding_width", None)
+        borders = getattr(full, "_extra_width", None)
+        if widths is None or padding is None or not isinstance(borders, int):
+            return False
+        # as Table.__rich_console__ asks: the room inside the borders; each width it
+        # gives counts the column's padding, which a column's own width does not
+        room = options.update_width((full.width or options.max_width) - borders)
+        found = [w - padding(i) for i, w in enumerate(widths(console, room))]
+        make = self.make
+
+        def fixed() -> Table:
+            table = make()
+            table.expand = False
+            for column, width in zip(table.columns, found, strict=True):
+                column.width, column.ratio, column.min_width = width, None, None
+            return table
+
+        self.make, self.table, self.fit = fixed, fixed(), False
+        return True
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from rich.segment import Segment
 
         if not self.rows or not self.usable():
-            yield self._table(self.rows, self.tail)
+            yield self._table()
+            return
+        if self.fit and not self._fitted(console, options):
+            yield self._table()
             return
 
         def lines(table: Table) -> list[list[Segment]]:
@@ -127,17 +185,20 @@ class Grid:
         bottom = 1 if layout.box and layout.edge else 0
         header = layout.header(console, self.table)
         if self.checked.ok is None:
-            # Rich prints the table with its first row; that row's lines end it, but for
-            # the bottom edge; they must be what the grid makes of the row
-            mine = layout.row(self.rows[0], last=True)
-            frame = lines(self._table(self.rows[:1], []))
+            # Rich prints the table with its first rows (the first, or through the first
+            # that has no style); those rows' lines end it, but for the bottom edge: they
+            # must be what the grid makes of them, segment for segment, styles and all
+            count = 1 + next(
+                (i for i, row in enumerate(self.rows) if not any(map(_is_styled, row))),
+                len(self.rows) - 1,
+            )
+            mine = self._lines(layout, console, count)
+            frame = lines(self._table(count))
             split = len(frame) - bottom - len(mine)
             theirs = frame[split : len(frame) - bottom]
-            self.checked.ok = (
-                split >= 0
-                and ["".join(s.text for s in line) for line in theirs] == mine
-                and not any(s.style or s.control for line in theirs for s in line)
-            )
+            self.checked.ok = split >= 0 and [_merged(line) for line in theirs] == [
+                _merged(line) for line in mine
+            ]
             head = frame[:split] + frame[len(frame) - bottom :]
             # and the header just above it, segment by segment, styles and all
             self.checked.header = (
@@ -146,28 +207,56 @@ class Grid:
         elif self.checked.header and header is not None and self.table.title is None:
             head = header  # a table like one already checked (a block of one board)
         else:  # the same, where the grid does not make headers: Rich's header alone
-            head = lines(self._table([], []))
+            head = lines(self._table(0))
         if not self.checked.ok:
-            yield self._table(self.rows, self.tail)  # laid out otherwise: Rich prints it all
+            yield self._table()  # laid out otherwise: Rich prints it all
             return
         split = len(head) - bottom
         new_line = Segment.line()
         for line in head[:split]:
             yield from line
             yield new_line
-        texts: list[str] = []
-        for index, row in enumerate(self.rows, start=1):
-            texts += layout.row(row, last=not self.tail and index == len(self.rows))
-        if self.tail and layout.box:
-            texts.append(layout.box.get_row(layout.sizes, "row", edge=layout.edge))
-        for index, row in enumerate(self.tail, start=1):
-            texts += layout.row(row, last=index == len(self.tail))
-        for text in texts:
-            yield Segment(text)
+        for text in self._lines(layout, console):
+            if isinstance(text, str):
+                yield Segment(text)
+            else:
+                yield from text
             yield new_line
         for line in head[split:]:
             yield from line
             yield new_line
+
+    def _lines(
+        self, layout: _Layout, console: Console, count: int | None = None
+    ) -> list[str | list[Segment]]:
+        """The body's lines (of its first ``count`` rows): a plain line as its text."""
+        rows = self.rows if count is None else self.rows[:count]
+        last = len(rows) - 1
+        rule = layout.box.get_row(layout.sizes, "row", edge=layout.edge) if layout.box else None
+        out: list[str | list[Segment]] = []
+        for i, row in enumerate(rows):
+            out += layout.row(row, i == last, console)
+            if rule is not None and i in self.ends and i != last:
+                out.append(rule)
+        return out
+
+
+def _is_styled(cell: Cell) -> bool:
+    return isinstance(cell, Styled)
+
+
+def _merged(line: str | list[Segment]) -> list[tuple[str, Any]]:
+    """A line's (text, style) pieces with its unstyled neighbours joined: how they are
+    split does not change what is printed (a styled piece's does: kept as it is)."""
+    pieces: list[tuple[str, Any]] = []
+    for text, style, control in [(line, None, None)] if isinstance(line, str) else line:
+        if control:
+            return [("", control)]  # never the grid's: compared unequal
+        if not style and pieces and not pieces[-1][1]:
+            pieces[-1] = (pieces[-1][0] + text, None)
+        else:
+            pieces.append((text, style or None))
+    return pieces
 
 
 class _Layout:
@@ -225,27 +314,70 @@ class _Layout:
         )
         return [line, rule] if rule else [line]
 
-    def row(self, row: list[str], last: bool) -> list[str]:
+    def row(self, row: Sequence[Cell], last: bool, console: Console) -> list[str | list[Segment]]:
+        """The row's lines: text, or where a cell is styled, segments."""
         cells = []
-        for text, column, (left, right) in zip(row, self.columns, self.pads, strict=True):
+        styled: dict[int, str] = {}
+        for k, (cell, column, (left, right)) in enumerate(
+            zip(row, self.columns, self.pads, strict=True)
+        ):
             width = column.width or 0
+            if isinstance(cell, Styled):
+                styled[k], cell = cell.style, cell.text
             lines = (
-                _single(text, width, column.justify) if column.no_wrap else _wrapped(text, width)
+                _single(cell, width, column.justify) if column.no_wrap else _wrapped(cell, width)
             )
             cells.append([" " * left + line + " " * right for line in lines])
-        out = []
+        out: list[str | list[Segment]] = []
         for i in range(max(map(len, cells))):
             parts = [
                 cell[i] if i < len(cell) else " " * size
                 for cell, size in zip(cells, self.sizes, strict=True)
             ]
             if self.box is None:
-                out.append("".join(parts))
+                line, joint, edges = "".join(parts), "", ("", "")
+            else:
+                b = self.box
+                edges = (b.foot_left, b.foot_right) if last else (b.mid_left, b.mid_right)
+                joint = b.foot_vertical if last else b.mid_vertical
+                line = joint.join(parts)
+                if not self.edge:
+                    edges = ("", "")
+            if not any(len(cells[k]) > i for k in styled):
+                out.append(edges[0] + line + edges[1])
                 continue
-            b = self.box
-            edges = (b.foot_left, b.foot_right) if last else (b.mid_left, b.mid_right)
-            line = (b.foot_vertical if last else b.mid_vertical).join(parts)
-            out.append(edges[0] + line + edges[1] if self.edge else line)
+            out.append(self._segments(parts, cells, styled, i, joint, edges, console))
+        return out
+
+    def _segments(
+        self,
+        parts: list[str],
+        cells: list[list[str]],
+        styled: dict[int, str],
+        i: int,
+        joint: str,
+        edges: tuple[str, str],
+        console: Console,
+    ) -> list[Segment]:
+        """Line ``i`` of a row with a styled cell: that cell's text in its style, as
+        Rich prints it (its padding and every other cell's text, plain)."""
+        from rich.segment import Segment
+
+        out = [Segment(edges[0])]
+        for k, part in enumerate(parts):
+            if k:
+                out.append(Segment(joint))
+            if k in styled and i < len(cells[k]):
+                left, right = self.pads[k]
+                text = part[left : len(part) - right]
+                out += [
+                    Segment(" " * left),
+                    Segment(text, console.get_style(styled[k])),
+                    Segment(" " * right),
+                ]
+            else:
+                out.append(Segment(part))
+        out.append(Segment(edges[1]))
         return out
 
 

@@ -32,6 +32,8 @@ __all__ = ["cjk", "console", "para"]  # (cli and helpdoc print through these)
 if TYPE_CHECKING:
     from rich.table import Table
 
+    from .grid import Cell
+
 
 # -- JSON -------------------------------------------------------------------
 
@@ -228,13 +230,11 @@ def _unit_status(tl: TaskList, t: Task, as_of: date, unit: str | None, dept: boo
     )
 
 
-def tasks_table(
-    tl: TaskList, tasks: list[Task], as_of: date, unit: str | None = None, dept: bool = False
-) -> Table:
-
+def tasks_frame(tl: TaskList, unit: str | None = None, dept: bool = False) -> Table:
+    """A task list's table: its title and columns, no rows."""
     status_head = f"状态（{unit}）" if unit and not dept else "状态"
     title = f"{tl.meta.title}（{unit}的部分）" if dept and unit else tl.meta.title
-    table = new_table(
+    return new_table(
         ("编号", {**SHORT, "justify": "right"}),
         ("任务", {**FOLD, "ratio": 3}),
         ("执行部门", {**FOLD, "ratio": 2}),
@@ -242,32 +242,52 @@ def tasks_table(
         (status_head, {**FOLD, "min_width": 6}),
         title=title,
     )
+
+
+def task_rows(
+    tl: TaskList, tasks: list[Task], as_of: date, unit: str | None = None, dept: bool = False
+) -> tuple[list[list[Cell]], set[int]]:
+    """The table's rows, a category's (in bold) before its tasks, and the rows that end
+    a section (the last of each category's run)."""
+    from .grid import Styled
+
+    rows: list[list[Cell]] = []
+    ends: set[int] = set()
     current = None
     for t in tasks:
         if t.category != current:
             if current is not None:
-                table.add_section()
+                ends.add(len(rows) - 1)
             cat = tl.category(t.category)
-            table.add_row("", cjk(f"{cat.numeral}、{cat.title}", style="bold"), "", "", "")
+            rows.append(["", Styled(f"{cat.numeral}、{cat.title}", "bold"), "", "", ""])
             current = t.category
-        table.add_row(
-            str(t.id),
-            cjk(t.title),
-            cjk("、".join(t.departments)),
-            cjk(t.deadline.text),
-            cjk(_unit_status(tl, t, as_of, unit, dept)),
+        rows.append(
+            [
+                str(t.id),
+                t.title,
+                "、".join(t.departments),
+                t.deadline.text,
+                _unit_status(tl, t, as_of, unit, dept),
+            ]
         )
-    return table
+    return rows, ends
 
 
 def print_tasks(
     tl: TaskList, tasks: list[Task], as_of: date, unit: str | None = None, dept: bool = False
 ) -> None:
+    """The tasks as a table, laid out by the grid with the widths Rich gives its columns
+    (a list of hundreds of tasks took Rich most of the command's time)."""
+    from functools import partial
+
+    from .grid import Grid
+
     out = console()
     if not tasks:
         out.print("没有符合条件的任务。")
         return
-    out.print(tasks_table(tl, tasks, as_of, unit, dept))
+    rows, ends = task_rows(tl, tasks, as_of, unit, dept)
+    out.print(Grid(partial(tasks_frame, tl, unit, dept), rows, ends=ends, fit=True))
     out.print(f"共 {len(tasks)} 项任务。")
 
 

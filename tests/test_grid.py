@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.table import Table
 
-from ipq.grid import Grid
+from ipq.grid import Grid, Styled
 from ipq.render import FOLD, SHORT, fix_widths, new_table
 from ipq.typeset import cjk
 
@@ -174,3 +174,71 @@ def test_the_narrow_obligations_print_as_one_group_as_they_did_piece_by_piece(
     piece_by_piece = "".join(_printed(part, width, color) for part in parts)
     assert _printed(Group(*parts), width, color) == piece_by_piece
     assert "【" in piece_by_piece
+
+
+LIST_COLUMNS = (
+    ("编号", {**SHORT, "justify": "right"}),
+    ("任务", {**FOLD, "ratio": 3}),
+    ("执行部门", {**FOLD, "ratio": 2}),
+    ("完成时间", {**FOLD, "min_width": 8}),
+    ("状态", {**FOLD, "min_width": 6}),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.booleans(), numbers, texts, texts, texts, texts), min_size=1, max_size=8),
+    st.sets(st.integers(0, 7)),
+    st.sampled_from([80, 100, 120]),
+    st.booleans(),
+)
+def test_sections_styled_cells_and_rich_widths_print_as_rich_prints_them(
+    rows: list[tuple[bool, str, str, str, str, str]], ends: set[int], width: int, color: bool
+) -> None:
+    """A task list's table: widths Rich works out from the cells, a section after
+    some rows, a category's row with its text in bold."""
+    cells: list[list[str | Styled]] = [
+        ["", Styled(a, "bold"), "", "", ""] if heading else [number, a, b, c, d]
+        for heading, number, a, b, c, d in rows
+    ]
+    ends = {i for i in ends if i < len(cells)}
+    rich_table = new_table(*LIST_COLUMNS, title="任务清单")
+    for i, row in enumerate(cells):
+        rich_table.add_row(
+            row[0],
+            *(
+                cjk(cell.text, style=cell.style) if isinstance(cell, Styled) else cjk(cell)
+                for cell in row[1:]
+            ),
+            end_section=i in ends,
+        )
+    grid = Grid(lambda: new_table(*LIST_COLUMNS, title="任务清单"), cells, ends=ends, fit=True)
+    assert _printed(grid, width, color) == _printed(rich_table, width, color)
+
+
+@pytest.mark.parametrize("columns", ["80", "100", "120"])
+@pytest.mark.parametrize("filters", [[], ["--dept", "商标局", "--status", "done"]])
+def test_a_task_list_prints_as_rich_printed_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: str, filters: list[str]
+) -> None:
+    """The whole command on 60 tasks (a category's row before each run of its tasks), with
+    and without colour: the grid lays the body out, and prints what Rich alone prints."""
+    path = _generated(tmp_path, 60)
+    args = ["list", *filters, "--as-of", "2019-09-01", "-f", str(path)]
+    laid_out = []
+    lines = Grid._lines
+
+    def watched(self: Grid, layout: object, console: object, count: int | None = None) -> object:
+        laid_out.append(count)
+        return lines(self, layout, console, count)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Grid, "_lines", watched)
+    plain = invoke(*args, env={"COLUMNS": columns})
+    coloured = invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"})
+    assert plain.exit_code == 0 and coloured.exit_code == 0
+    assert laid_out.count(None) == 2  # the body, by the grid, both times (its check passed)
+    assert "\x1b[1m" in coloured.stdout and "项任务" in plain.stdout
+    assert plain.stdout.count("├") >= 3  # the header's rule, and one before each new category
+    monkeypatch.setattr(Grid, "usable", lambda self: False)
+    assert invoke(*args, env={"COLUMNS": columns}).stdout == plain.stdout
+    assert invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"}).stdout == coloured.stdout
