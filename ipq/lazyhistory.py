@@ -151,6 +151,12 @@ class EncodedHistory(MutableSequence["Change"]):
     def encoded(self, kept: int) -> bytes | None:
         """The history as a MessagePack array, if its first ``kept`` entries encode as
         the original's first ``kept`` did (else None)."""
+        pieces = self.pieces(kept)
+        return None if pieces is None else b"".join(pieces)
+
+    def pieces(self, kept: int) -> list[Encoded] | None:
+        """:meth:`encoded` in pieces, not joined: the kept entries are a view of the
+        original bytes (a year's history is 25 MB not copied again)."""
         encode = _codec()[2]
         if kept > len(self._raws) or kept > len(self._items):
             return None
@@ -163,8 +169,8 @@ class EncodedHistory(MutableSequence["Change"]):
             if bytes_of(self._items[i]) != bytes(self._raws[i]):
                 return None
         kept_items = memoryview(self._buffer)[self._start : self._offset(kept)]
-        added = (bytes_of(item) for item in self._items[kept:])
-        return b"".join((array_header(len(self._items)), kept_items, *added))
+        added = [bytes_of(item) for item in self._items[kept:]]
+        return [array_header(len(self._items)), kept_items, *added]
 
     def keys_among(self, upto: int, keys: set[str]) -> set[str]:
         """Which of ``keys`` are keys (:meth:`ipq.models.Change.key`) of the first ``upto``

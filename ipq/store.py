@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 import stat
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -364,8 +364,9 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomic(path: Path, content: bytes) -> None:
-    """Replace ``path`` with ``content`` so that a crash leaves old or new, never half.
+def write_atomic(path: Path, content: bytes | Sequence[Encoded]) -> None:
+    """Replace ``path`` with ``content`` (bytes, or the pieces they are joined from) so
+    that a crash leaves old or new, never half.
 
     ``path`` is the file itself (symlinks resolved by the caller); its mode,
     owner and group are kept where the user may keep them.
@@ -383,7 +384,8 @@ def write_atomic(path: Path, content: bytes) -> None:
         )
         _step("created")
         with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
+            for piece in [content] if isinstance(content, bytes) else content:
+                fh.write(piece)
             _step("written")
             fh.flush()
             os.fsync(fh.fileno())
@@ -554,6 +556,7 @@ def modify(
         if spans is not None and before is not None:
             by_parts = prove(raw, spans, before, tl, tasks, groups, kept, target.name)
         encoded = None
+        content: bytes | list[Encoded]
         if by_parts is not None:
             content, spans, proof, encoded = by_parts.content, by_parts.spans, tl, by_parts.history
         else:

@@ -842,3 +842,31 @@ def test_a_warm_read_is_answered_by_the_entry_of_the_files_bytes(data_copy: Path
     # one byte more in the file: another key, so a fresh parse, never the old entry
     data_copy.write_bytes(raw + b"\n")
     assert store.load(data_copy).tasks == marked.tasks != other.tasks
+
+
+@pytest.mark.parametrize("count", [0, 1, 15, 16, 300])
+def test_a_cache_entry_written_in_pieces_is_what_msgspec_encodes_whole(
+    tl: TaskList, count: int
+) -> None:
+    """The entry is written a task at a time (never the whole list's encoding in memory):
+    its bytes are the lengths, then msgspec's encoding of the list without its history,
+    the spans and the history, each as msgspec gives it whole."""
+    from dataclasses import replace
+
+    import msgspec
+
+    from ipq.ledger import mark
+
+    big = replace(tl, tasks=(tl.tasks * (count // len(tl.tasks) + 1))[:count], history=[])
+    if count:
+        mark(big, [str(big.tasks[0].id)], "done", "备注", None)
+    main = msgspec.msgpack.encode(replace(big, history=[]))
+    where = msgspec.msgpack.encode(None)
+    head = len(main).to_bytes(4, "big") + len(where).to_bytes(4, "big")
+    entry = cache.encode_entry(big)
+    assert entry == head + main + where + msgspec.msgpack.encode(big.history)
+    assert cache.decode_entry(entry) == big
+
+
+def test_a_key_of_pieces_is_the_key_of_their_bytes() -> None:
+    assert cache.key([b"ab", memoryview(b"xcd")[1:], bytearray(b"e")]) == cache.key(b"abcde")
