@@ -12,7 +12,8 @@ It measures, side by side:
   ``list`` with a filter, ``obligations``, ``show``, ``summary``, ``board``,
   ``export --format xlsx``, ``mark`` and ``undo``, with
   their peak memory; reads both warm (the validated list in ipq's cache, as after
-  any ipq command) and cold (the first read after the file changed outside ipq);
+  any ipq command) and cold (the first read after the file changed outside ipq:
+  an empty cache, so the file is parsed and what was parsed is filed);
 * taskwarrior's ``task list`` on as many tasks, where Debian's package is installed.
 
 It runs ipq as users install it: it builds a wheel of this checkout, installs it (with
@@ -90,12 +91,19 @@ def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss
 
 
-def measure(cmd: list[str] | list[list[str]], env: dict[str, str], runs: int) -> dict:
-    """Median and minimum over ``runs`` (of one command, or of one command per run)."""
+def measure(
+    cmd: list[str] | list[list[str]], env: dict[str, str], runs: int, cold: bool = False
+) -> dict:
+    """Median and minimum over ``runs`` (of one command, or of one command per run).
+
+    ``cold``: reads that find nothing in ipq's cache, as the first read after the file
+    changed outside ipq (an editor, ``git pull``) does: each run has an empty cache
+    directory, so it parses the file and files what it parsed."""
     per_run = cmd if cmd and isinstance(cmd[0], list) else [cmd] * runs
     times, peaks = [], []
     for one in per_run[:runs]:
-        t, kb = timed(one, env)  # type: ignore[arg-type]
+        with tempfile.TemporaryDirectory() as cache:
+            t, kb = timed(one, {**env, "XDG_CACHE_HOME": cache} if cold else env)  # type: ignore[arg-type]
         times.append(t)
         peaks.append(kb)
     return {"median": statistics.median(times), "min": min(times), "peak_mb": max(peaks) / 1024}
@@ -222,9 +230,8 @@ def bench_scale(size: int, env: dict[str, str], runs: int) -> dict:
             ],
         }
         results = {name: measure(cmd, env, runs) for name, cmd in cmds.items()}
-        cold_env = {**env, "IPQ_NO_CACHE": "1"}
         results["list --dept 商标局 --status done (cold)"] = measure(
-            cmds["list --dept 商标局 --status done"], cold_env, max(1, runs // 2)
+            cmds["list --dept 商标局 --status done"], env, max(1, runs // 2), cold=True
         )
         # each mark writes (a new note each time); then as many undos take them back
         marks = [
@@ -337,26 +344,45 @@ def taskwarrior_items(path: Path) -> list[dict]:
     return items
 
 
-def bench_taskwarrior(size: int, runs: int) -> dict | None:
-    """Taskwarrior on the same data: a filtered list, and a change with a note."""
+def bench_taskwarrior(size: int, env: dict[str, str], runs: int) -> dict | None:
+    """Taskwarrior on the same data: a filtered list, and a change with a note; and
+    ipq's list and mark against them as CPU time of paired runs (each ipq run right
+    after the Taskwarrior run it is compared with: median of the ratios)."""
+    from startup import cpu
+
     task = shutil.which("task")
     if task is None:
         return None
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "TASKDATA": tmp, "TASKRC": str(Path(tmp) / "taskrc")}
-        Path(env["TASKRC"]).write_text("confirmation=off\nverbose=nothing\n")
+        tw_env = {**os.environ, "TASKDATA": tmp, "TASKRC": str(Path(tmp) / "taskrc")}
+        Path(tw_env["TASKRC"]).write_text("confirmation=off\nverbose=nothing\n")
         data = Path(tmp) / "import.json"
         items = taskwarrior_items(list_file(size))
         data.write_text(json.dumps(items, ensure_ascii=False))
-        subprocess.run([task, "import", str(data)], env=env, capture_output=True, check=True)
+        subprocess.run([task, "import", str(data)], env=tw_env, capture_output=True, check=True)
         middle = str(size // 2)
         listing = [task, "rc.gc=off", "project:商标局", "list"]
         marks = [[task, "rc.gc=off", middle, "annotate", f"bench {i}"] for i in range(runs)]
-        return {
-            "list project:商标局": measure(listing, env, runs),
-            "annotate (a mark with a note)": measure(marks, env, runs),
+        out = {
+            "list project:商标局": measure(listing, tw_env, runs),
+            "annotate (a mark with a note)": measure(marks, tw_env, runs),
             "data_mb": sum(f.stat().st_size for f in Path(tmp).glob("*.data")) / 2**20,
         }
+        ipq = ipq_command()
+        path = Path(tmp) / "ipq.yaml"
+        shutil.copyfile(list_file(size), path)
+        f = ["-f", str(path)]
+        timed([*ipq, "list", *f], env)  # cached, as after any command
+        mine = [*ipq, "list", "--dept", "商标局", "--status", "done", *f]
+        out["paired_list"] = statistics.median(
+            cpu(mine, env) / cpu(listing, tw_env) for _ in range(runs)
+        )
+        out["paired_mark"] = statistics.median(
+            cpu([*ipq, "mark", middle, "-s", "blocked", "-n", f"p{i}", *f], env)
+            / cpu([task, "rc.gc=off", middle, "annotate", f"p{i}"], tw_env)
+            for i in range(runs)
+        )
+        return out
 
 
 def fmt(r: dict) -> str:
@@ -459,14 +485,18 @@ def report(results: dict) -> str:
             if tw:
                 mine = small["list --dept 商标局 --status done"]["median"]
                 theirs = tw["list project:商标局"]["median"]
+                ratio = tw["paired_list"]
                 lines.append(
                     f"- 1,000 tasks, a filtered list within {TW_LIST_MAX}× Taskwarrior's:"
-                    f" {mine / theirs:.1f}× — {'met' if mine / theirs <= TW_LIST_MAX else 'missed'}."
+                    f" {ratio:.2f}× paired CPU ({mine / theirs:.2f}× of the wall medians) — "
+                    f"{'met' if ratio <= TW_LIST_MAX else 'missed'}."
                 )
-                ratio = small["mark"]["median"] / tw["annotate (a mark with a note)"]["median"]
+                ratio = tw["paired_mark"]
+                wall = small["mark"]["median"] / tw["annotate (a mark with a note)"]["median"]
                 lines.append(
                     f"- 1,000 tasks, a mark within {TW_MARK_MAX}× Taskwarrior's:"
-                    f" {ratio:.1f}× — {'met' if ratio <= TW_MARK_MAX else 'missed'}."
+                    f" {ratio:.2f}× paired CPU ({wall:.2f}× of the wall medians) — "
+                    f"{'met' if ratio <= TW_MARK_MAX else 'missed'}."
                 )
             for k in ("mark", "undo"):
                 v = small[k]["median"]
@@ -478,14 +508,16 @@ def report(results: dict) -> str:
             big = sizes[10000]
             mine = big["list --dept 商标局 --status done"]["median"]
             theirs = tw_big["list project:商标局"]["median"]
+            ratio = tw_big["paired_list"]
             lines.append(
-                f"- 10,000 tasks, a filtered list faster than Taskwarrior's: {mine:.2f} s against"
-                f" {theirs:.2f} s — {'met' if mine < theirs else 'missed'}."
+                f"- 10,000 tasks, a filtered list faster than Taskwarrior's: {ratio:.2f}× paired"
+                f" CPU ({mine:.2f} s against {theirs:.2f} s wall) — {'met' if ratio < 1 else 'missed'}."
             )
-            ratio = big["mark"]["median"] / tw_big["annotate (a mark with a note)"]["median"]
+            ratio = tw_big["paired_mark"]
+            wall = big["mark"]["median"] / tw_big["annotate (a mark with a note)"]["median"]
             lines.append(
-                f"- 10,000 tasks, a mark within {TW_MARK_MAX}× Taskwarrior's: {ratio:.1f}× — "
-                f"{'met' if ratio <= TW_MARK_MAX else 'missed'}."
+                f"- 10,000 tasks, a mark within {TW_MARK_MAX}× Taskwarrior's: {ratio:.2f}× paired"
+                f" CPU ({wall:.2f}× of the wall medians) — {'met' if ratio <= TW_MARK_MAX else 'missed'}."
             )
         if 1000 in sizes and 10000 in sizes:
             worst = max(names, key=lambda k: sizes[10000][k]["peak_mb"])
@@ -614,11 +646,15 @@ def main() -> None:
             for name, r in results["scale"][size].items():
                 if name != "size_mb":
                     print(f"{size:>6} {name:<45} {fmt(r)}", flush=True)
-            tw = bench_taskwarrior(size, runs)
+            tw = bench_taskwarrior(size, env, runs)
             if tw:
                 results["taskwarrior"][size] = tw
                 for what, r in tw.items():
-                    if what != "data_mb":
+                    if what == "data_mb":
+                        continue
+                    if isinstance(r, float):  # a paired ratio
+                        print(f"{size:>6} {what:<45} {r:.2f}x", flush=True)
+                    else:
                         print(f"{size:>6} {'taskwarrior ' + what:<45} {fmt(r)}", flush=True)
     (WORK / "results.json").write_text(
         json.dumps(results, ensure_ascii=False, indent=2, default=str)
