@@ -54,10 +54,6 @@ class Styled:
 Cell = str | Styled
 
 
-def _text(cell: Cell) -> str:
-    return cell.text if isinstance(cell, Styled) else cell
-
-
 @lru_cache(maxsize=4096)  # a board repeats a dozen marks thousands of times
 def _plain(text: str, wrapped: bool) -> bool:
     """Text whose cell the grid lays out exactly as Rich would."""
@@ -65,6 +61,14 @@ def _plain(text: str, wrapped: bool) -> bool:
         # only line breaks are allowed, and only in wrapped cells
         return wrapped and text.replace("\n", "").isprintable()
     return wrapped or not _MARKUP.intersection(text)
+
+
+@lru_cache(maxsize=4096)
+def _usable_cell(cell: Cell, wrapped: bool) -> bool:
+    """A cell the grid lays out as Rich would: plain text; a style only where wrapped."""
+    if isinstance(cell, Styled):
+        return wrapped and _plain(cell.text, True)
+    return _plain(cell, wrapped)
 
 
 class Checked:
@@ -118,12 +122,10 @@ class Grid:
             and all(c.no_wrap or c.justify == "left" for c in columns)
             and all(c.vertical == "top" for c in columns)
         )
+        wraps = [not c.no_wrap for c in columns]
         return shape and all(
             len(row) == len(columns)
-            and all(
-                _plain(_text(cell), not c.no_wrap) and not (c.no_wrap and isinstance(cell, Styled))
-                for cell, c in zip(row, columns, strict=True)
-            )
+            and all(map(_usable_cell, row, wraps))  # (the lengths are equal)
             for row in self.rows
         )
 

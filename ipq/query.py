@@ -458,15 +458,18 @@ def board(tl: TaskList, as_of: date, level: str | None = None) -> Board:
     With ``level``, only cells at that level are shown and counted.
     """
     wanted = resolve_level(level) if level else None
-    labels = [duty_label(t, i) for t in tl.tasks for i in range(1, len(t.duties) + 1)]
+    # each task's duty labels made once, not once per province (34 × 1,000 at 1,000 tasks)
+    named = [(t, [duty_label(t, i) for i in range(1, len(t.duties) + 1)]) for t in tl.tasks]
+    labels = [label for _, names in named for label in names]
     rows = []
     memberships: dict[tuple[str, str], bool | None] = {}
     for province in PROVINCE_NAMES:
         cells: dict[str, DutyState | None] = dict.fromkeys(labels)
-        for t in tl.tasks:
+        shown = []  # in the board's order, as the cells
+        for t, names in named:
             for state in duty_states(tl, t, province, memberships):
                 if wanted is None or state.level == wanted:
-                    cells[state.number] = state
-        shown = [c for c in cells.values() if c is not None]
+                    cells[names[state.duty_number - 1]] = state
+                    shown.append(state)
         rows.append(BoardRow(province, cells, duty_tally(province, shown, as_of)))
     return Board(as_of, labels, rows, wanted)
