@@ -1170,7 +1170,7 @@ def export(
         if board or province or dept or category or status or deadline or grep or overdue:
             raise UserError("--summary 汇总的是整份清单，不能与筛选条件或 --board 一起使用")
         totals = make_summary(tl, day)
-        report = ex.summary_report(tl, totals, render.summary_json(totals))
+        report = ex.summary_report(tl, totals, lambda: render.summary_json(totals))
         _write_output(output, ex.render(report, kind), f"已导出汇总（{len(report.rows)} 行）")
         return
     if kind == "xlsx" and (province or dept) and not board:
@@ -1208,7 +1208,9 @@ def export(
         obs = replace(obs, items=[o for o in obs.items if o.task.id in chosen])
         query = TaskQuery(dept, category, status, deadline, grep, None, overdue, day)
         words = ex.filter_words(tl, query, level)
-        report = ex.obligation_report(tl, obs, day, render.obligations_json(obs, day), words)
+        report = ex.obligation_report(
+            tl, obs, day, lambda: render.obligations_json(obs, day), words
+        )
         if kind == "docx":
             from .word import obligation_document
 
@@ -1221,7 +1223,7 @@ def export(
         query = TaskQuery(dept, category, status, deadline, grep, None, overdue, day)
         words = ex.filter_words(tl, query)
         report = ex.task_report(
-            tl, tasks, day, [render.task_json(tl, t, day) for t in tasks], words
+            tl, tasks, day, lambda: [render.task_json(tl, t, day) for t in tasks], words
         )
         if kind == "docx":
             from .word import task_document

@@ -65,7 +65,7 @@ class Report:
     rows: list[list[str]]
     statuses: list[str]  # one per row, for the summary
     overdue: list[bool]
-    json: Any
+    json: Callable[[], Any]  # makes what --json prints (only the JSON writer asks)
     tally: Tally  # counted as ipq summary counts: the same figures for the same day
     unit: str = ""  # whose report: the footer says it, with the date it was made
     made: date | None = None
@@ -182,7 +182,7 @@ def task_report(
     tl: TaskList,
     tasks: list[Task],
     as_of: date,
-    json_rows: list[Any],
+    json_rows: Callable[[], list[Any]],
     filters: list[str] | None = None,
 ) -> Report:
     columns = [
@@ -239,7 +239,11 @@ def duty_cells(o: DutyState) -> list[str]:
 
 
 def obligation_report(
-    tl: TaskList, obs: Obligations, as_of: date, json_obj: Any, filters: list[str] | None = None
+    tl: TaskList,
+    obs: Obligations,
+    as_of: date,
+    json_obj: Callable[[], Any],
+    filters: list[str] | None = None,
 ) -> Report:
     columns = [*DUTY_COLUMNS, *_PROGRESS_COLUMNS]
     rows = []
@@ -270,7 +274,7 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def summary_report(tl: TaskList, s: Any, json_obj: Any) -> Report:
+def summary_report(tl: TaskList, s: Any, json_obj: Callable[[], Any]) -> Report:
     """``ipq summary`` as a report: one row per category, department and province."""
     rows, late = [], []
     for group, tallies in (
@@ -358,7 +362,7 @@ def to_markdown(report: Report) -> bytes:
 
 
 def to_json(report: Report) -> bytes:
-    return (json.dumps(report.json, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+    return (json.dumps(report.json(), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 _CSS = """

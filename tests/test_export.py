@@ -80,7 +80,9 @@ def test_xlsx_reads_back_with_every_title_and_status(
     # every body cell has its column's named style: wrapped text columns wrap, all bordered
     from ipq.export import task_report
 
-    wrapping = {c.header for c in task_report(tl, tl.tasks, date(2019, 6, 1), []).columns if c.wrap}
+    wrapping = {
+        c.header for c in task_report(tl, tl.tasks, date(2019, 6, 1), list).columns if c.wrap
+    }
     for row in ws.iter_rows(min_row=4, max_row=21):
         for cell in row:
             wraps = ws.cell(row=3, column=cell.column).value in wrapping
