@@ -186,12 +186,17 @@ def _encode() -> Any:
     return msgspec.msgpack.Encoder().encode
 
 
+@lru_cache(maxsize=1)
+def _hash() -> Any:
+    from blake3 import blake3
+
+    return blake3
+
+
 def _digest(part: Any) -> bytes:
     """A part's MessagePack encoding, as a BLAKE3 digest: two parts with one digest
     encode alike (a 10,000-task list's encodings took 150 MB to keep; the digests 320 KB)."""
-    from blake3 import blake3
-
-    return bytes(blake3(_encode()(part)).digest())
+    return bytes(_hash()(_encode()(part)).digest())
 
 
 @dataclass
