@@ -165,10 +165,12 @@ def _load_events(raw: bytes, marks: bool = False) -> Any:
     than one document, and any error -- is handed to :func:`_load`, which reads it
     (or refuses it) exactly as before; the tests hold the two equal.
 
-    A mapping key, and a string of at most :data:`_SHARED` characters, is one object
-    for all its occurrences: a ledger repeats its keys, statuses, names and dates
-    hundreds of thousands of times (at 10,000 tasks the parsed data took 200 MB
-    less). Notes and measures, longer, are not looked up.
+    A mapping key, a string of at most :data:`_SHARED` characters and an ASCII one of
+    at most :data:`_SHARED_ASCII` (a timestamp: the marks of one returned form share
+    theirs) is one object for all its occurrences: a ledger repeats its keys,
+    statuses, names, dates and times hundreds of thousands of times (at 10,000 tasks
+    the parsed data took 250 MB less). Notes and measures, longer and in Chinese, are
+    not looked up: they rarely repeat.
     """
     loader = _Loader(raw)
     try:
@@ -180,8 +182,9 @@ def _load_events(raw: bytes, marks: bool = False) -> Any:
     return _load(raw, marks)
 
 
-#: Strings up to this long are shared between their occurrences (see :func:`_load_events`).
-_SHARED = 12
+#: Strings up to this long are shared between their occurrences (see :func:`_load_events`),
+#: and ASCII ones up to the second (an ISO timestamp with its offset is 25 characters).
+_SHARED, _SHARED_ASCII = 12, 32
 
 
 def _build_from_events(loader: Any, marks: bool) -> Any:
@@ -219,7 +222,11 @@ def _build_from_events(loader: Any, marks: bool) -> Any:
                 if tag is None:
                     tag = resolve(yaml.ScalarNode, value, event.implicit)  # and remembers it
             if tag == _STR:
-                made: Any = share(value, value) if len(value) <= _SHARED else value
+                made: Any = (
+                    share(value, value)
+                    if len(value) <= _SHARED or (len(value) <= _SHARED_ASCII and value.isascii())
+                    else value
+                )
             elif tag == _INT and value.isascii() and value.isdigit() and value[:1] != "0":
                 made = int(value)  # plain decimal digits; 0…, signs, _ and 1:30 go the long way
             else:
