@@ -328,6 +328,17 @@ def put(
     """File ``parsed`` under ``raw`` (the bytes, or the pieces they are written from):
     call only with a list parsed from exactly those bytes (or proven by
     :mod:`ipq.parts` to be what their parse gives), ``spans`` its parts."""
+    if enabled():
+        put_under(key(raw), parsed, spans, history)
+
+
+def put_under(
+    digest: str,
+    parsed: TaskList,
+    spans: Spans | None = None,
+    history: Sequence[Encoded] | None = None,
+) -> None:
+    """:func:`put` under the key of those bytes (:func:`key`)."""
     if not enabled():
         return
     folder = _trusted_directory(create=True)
@@ -340,7 +351,7 @@ def put(
         fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as fh:
             _write_entry(fh, parsed, spans, history)
-        os.replace(tmp, folder / f"{key(raw)}{SUFFIX}")
+        os.replace(tmp, folder / f"{digest}{SUFFIX}")
         tmp = None
         _prune(folder)
     except Exception:

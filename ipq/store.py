@@ -170,15 +170,29 @@ def parse(raw: bytes, name: str, use_cache: bool = True, history: bool = True) -
     ``history=False``: a list from the cache comes without its history (for a
     command that reads none and writes nothing); a fresh parse has it anyway.
     """
+    return _parse_taken([raw], name, use_cache, history, lambda: raw)
+
+
+def _parse_taken(
+    box: list[bytes],
+    name: str,
+    use_cache: bool,
+    history: bool,
+    again: Callable[[], bytes | None],
+    digest: str | None = None,
+) -> TaskList:
+    """:func:`parse` of the bytes ``box`` holds (see :func:`_parse_fresh_taken`);
+    ``digest``: their cache key, where the caller has it."""
     from . import cache
 
     if use_cache:
-        cached = cache.get(raw, history)
+        digest = digest or cache.key(box[0])
+        cached = cache.get_by_key(digest, history)
         if cached is not None:
             return cached
-    tl, spans = parse_fresh_spans(raw, name)
-    if use_cache:
-        cache.put(raw, tl, spans)
+    tl, spans = _parse_fresh_taken(box, name, again)
+    if use_cache and digest is not None:
+        cache.put_under(digest, tl, spans)
     return tl
 
 
@@ -203,18 +217,33 @@ def parse_fresh(raw: bytes, name: str) -> TaskList:
 def parse_fresh_spans(raw: bytes, name: str) -> tuple[TaskList, Spans | None]:
     """:func:`parse_fresh`, and where the parser found its parts (None where they may
     not be used: see :func:`ipq.parts.spans_of`)."""
+    return _parse_fresh_taken([raw], name, lambda: raw)
+
+
+def _parse_fresh_taken(
+    box: list[bytes], name: str, again: Callable[[], bytes | None]
+) -> tuple[TaskList, Spans | None]:
+    """:func:`parse_fresh_spans` of the bytes ``box`` holds. They are taken out of it
+    and let go once parsed, before validation (where the caller holds them no more,
+    their memory is free then: 112 MB at 10,000 tasks); a validation error gets them
+    back from ``again`` for its lines (None: without)."""
     from .parts import spans_of
     from .validation import validate_upgrading
     from .yamlio import parse_yaml_marked
 
+    raw = box.pop()
     data, marks = parse_yaml_marked(raw, name)
-    tl, upgraded = validate_upgrading(data, name, raw)
-    return tl, spans_of(raw, marks, upgraded)
+    spans = spans_of(raw, marks, False)
+    del raw
+    tl, upgraded = validate_upgrading(data, name, again)
+    return tl, None if upgraded else spans
 
 
 def load(path: Path, use_cache: bool = True, history: bool = True) -> TaskList:
     """:func:`parse` of the file's bytes; an entry in the cache is found without reading
-    the whole file into memory (it is hashed a piece at a time)."""
+    the whole file into memory (it is hashed a piece at a time). Its bytes are let go
+    before validation; an error reads the file again for its lines, if it still
+    holds the same bytes."""
     from . import cache
 
     with _opened(path) as (fd, st):
@@ -225,10 +254,19 @@ def load(path: Path, use_cache: bool = True, history: bool = True) -> TaskList:
             if found is not None:
                 return found
             os.lseek(fd, 0, os.SEEK_SET)
-        raw = _read_all(path, fd, st)
-    # parse() hashes these bytes again: the file may have changed since it was hashed in
-    # pieces, and an entry is only ever filed under the bytes that were parsed
-    return parse(raw, path.name, use_cache, history)
+        box = [_read_all(path, fd, st)]
+    # hashed again: the file may have changed since it was hashed in pieces, and an
+    # entry is only ever filed under the bytes that were parsed
+    digest = cache.key(box[0])
+
+    def again() -> bytes | None:
+        with suppress(DataFileError):
+            raw = read_bytes(path)
+            if cache.key(raw) == digest:
+                return raw
+        return None
+
+    return _parse_taken(box, path.name, use_cache, history, again, digest)
 
 
 # -- saving -----------------------------------------------------------------

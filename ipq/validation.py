@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -51,8 +52,12 @@ def validate(data: Any, name: str, raw: bytes | None = None) -> TaskList:
     return validate_upgrading(data, name, raw)[0]
 
 
-def validate_upgrading(data: Any, name: str, raw: bytes | None = None) -> tuple[TaskList, bool]:
-    """:func:`validate`, and whether ``data`` was in an older layout (see :func:`upgrade`)."""
+def validate_upgrading(
+    data: Any, name: str, raw: bytes | Callable[[], bytes | None] | None = None
+) -> tuple[TaskList, bool]:
+    """:func:`validate`, and whether ``data`` was in an older layout (see :func:`upgrade`).
+    ``raw``: the bytes ``data`` was parsed from, or a function that gives them (None:
+    they are not to be had), read again only for the lines of an error."""
     if not isinstance(data, dict):
         kind = {list: "列表", str: "文本", int: "数字"}.get(type(data), type(data).__name__)
         raise DataFileError(
@@ -202,8 +207,10 @@ def _message(err: Any) -> str:
     return str(err["msg"])
 
 
-def _format(problems: list[tuple[Loc, str]], name: str, raw: bytes | None) -> list[str]:
-    lines_of = _line_finder(raw)
+def _format(
+    problems: list[tuple[Loc, str]], name: str, raw: bytes | Callable[[], bytes | None] | None
+) -> list[str]:
+    lines_of = _line_finder(raw() if callable(raw) else raw)
     out = []
     for loc, message in problems[:MAX_PROBLEMS]:
         line = lines_of(loc)
