@@ -224,7 +224,9 @@ def _build_from_events(loader: Any, marks: bool) -> Any:
             if tag == _STR:
                 made: Any = (
                     share(value, value)
-                    if len(value) <= _SHARED or (len(value) <= _SHARED_ASCII and value.isascii())
+                    if (in_map and key is nokey)  # a key
+                    or len(value) <= _SHARED
+                    or (len(value) <= _SHARED_ASCII and value.isascii())
                     else value
                 )
             elif tag == _INT and value.isascii() and value.isdigit() and value[:1] != "0":
@@ -251,7 +253,7 @@ def _build_from_events(loader: Any, marks: bool) -> Any:
         elif is_key:
             if kind is not scalar:
                 raise _Unusual  # a collection as a key
-            key = share(made, made) if made.__class__ is str else made
+            key = made  # a string key is shared already
             continue
         elif in_map:
             current[key] = made
