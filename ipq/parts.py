@@ -147,9 +147,8 @@ def line_starts(raw: bytes, lines: list[int]) -> list[int] | None:
     return out
 
 
-def _item_starts(raw: bytes, lines: list[int]) -> list[int] | None:
-    """Where the items on ``lines`` begin, each with ``- `` (else None)."""
-    starts = line_starts(raw, lines)
+def _items(raw: bytes, starts: list[int] | None) -> list[int] | None:
+    """``starts``, if an item begins with ``- `` at each (else None)."""
     if starts is None or not all(raw.startswith(b"- ", at) for at in starts):
         return None
     return starts
@@ -172,10 +171,8 @@ def spans_of(raw: bytes, marks: Marks, upgraded: bool) -> Spans | None:
     sections = []
     for key, _, items in keyed:
         start = next(it)
-        starts = None if items is None else [next(it) for _ in items]
-        if starts is not None and not all(raw.startswith(b"- ", at) for at in starts):
-            starts = None  # not a sequence of "- " items at column 0
-        sections.append(Section(key, start, starts))
+        starts = None if items is None else _items(raw, [next(it) for _ in items])
+        sections.append(Section(key, start, starts))  # None: not "- " items at column 0
     return Spans(len(raw), sections)
 
 
@@ -363,7 +360,7 @@ def _loads_to(edit: _Edit, name: str) -> bool:
         loaded = _part_adapter(edit.kind).validate_python(data)
     except (ValidationError, RecursionError):
         return False
-    offsets = _item_starts(edit.text, marks)  # type: ignore[arg-type]
+    offsets = _items(edit.text, line_starts(edit.text, marks))  # type: ignore[arg-type]
     if loaded != edit.items or offsets is None:
         return False
     edit.offsets = offsets
