@@ -345,7 +345,7 @@ class _Layout:
                 line = joint.join(parts)
                 if not self.edge:
                     edges = ("", "")
-            if not any(len(cells[k]) > i for k in styled):
+            if not styled or not any(len(cells[k]) > i for k in styled):
                 out.append(edges[0] + line + edges[1])
                 continue
             out.append(self._segments(parts, cells, styled, i, joint, edges, console))
