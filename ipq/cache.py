@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Sequence
+    from collections.abc import Callable, Iterator, Sequence
     from typing import BinaryIO
 
     from .lazyhistory import Encoded
@@ -46,7 +46,8 @@ KEEP = 8
 SUFFIX = ".msgpack"
 #: The modules whose source decides what a valid list is.
 RULE_MODULES = (
-    "lazyhistory.py", "models.py", "names.py", "parts.py", "validation.py", "yamlio.py"
+    "lazyhistory.py", "models.py", "names.py", "parts.py", "schemas.py", "validation.py",
+    "yamlio.py",
 )  # fmt: skip
 #: The layout of an entry (see get); a new layout never meets an entry of an old one.
 ENTRY_FORMAT = b"list, spans, then history"
@@ -65,7 +66,7 @@ def directory() -> Path:
 
 
 @lru_cache(maxsize=1)
-def _rules_digest() -> bytes:
+def rules_digest() -> bytes:
     """ipq's version and the source of every module that decides what loads."""
     from . import __version__
 
@@ -89,7 +90,7 @@ def _hasher(size: int) -> Any:
     from blake3 import blake3
 
     threads = blake3.AUTO if size > _MANY_THREADS else 1
-    return blake3(_rules_digest() + ENTRY_FORMAT, max_threads=threads)
+    return blake3(rules_digest() + ENTRY_FORMAT, max_threads=threads)
 
 
 def key(raw: bytes | Sequence[Encoded]) -> str:
@@ -339,8 +340,13 @@ def put_under(
     history: Sequence[Encoded] | None = None,
 ) -> None:
     """:func:`put` under the key of those bytes (:func:`key`)."""
-    if not enabled():
-        return
+    if enabled():
+        _replace(f"{digest}{SUFFIX}", lambda fh: _write_entry(fh, parsed, spans, history))
+
+
+def _replace(name: str, write: Callable[[BinaryIO], object]) -> None:
+    """Replace the file ``name`` in the cache directory with what ``write`` writes (to a
+    temporary, renamed over it: a reader sees the old file or the new one)."""
     folder = _trusted_directory(create=True)
     if folder is None:
         return
@@ -350,8 +356,8 @@ def put_under(
     try:
         fd, tmp = tempfile.mkstemp(prefix=".entry-", suffix=".tmp", dir=folder)
         with os.fdopen(fd, "wb") as fh:
-            _write_entry(fh, parsed, spans, history)
-        os.replace(tmp, folder / f"{digest}{SUFFIX}")
+            write(fh)
+        os.replace(tmp, folder / name)
         tmp = None
         _prune(folder)
     except Exception:
@@ -360,6 +366,34 @@ def put_under(
         if tmp is not None:
             with suppress(OSError):
                 os.unlink(tmp)
+
+
+def keep(name: str, data: bytes) -> None:
+    """Keep ``data`` as the file ``name`` in the cache directory (see :func:`read_kept`)."""
+    if enabled():
+        _replace(name, lambda fh: fh.write(data))
+
+
+def read_kept(name: str) -> bytes | None:
+    """What :func:`keep` kept as ``name``: None if there is none, or if the file or its
+    directory is not the user's own or others may write it."""
+    folder = _trusted_directory(create=False) if enabled() else None
+    if folder is None:
+        return None
+    try:
+        fd = os.open(folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not _trusted(st):
+            return None
+        with open(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _prune(folder: Path) -> None:

@@ -334,11 +334,11 @@ def _loads_to(edit: _Edit, name: str) -> bool:
     """The edit's text, parsed and validated alone, is exactly its items."""
     if not edit.text:
         return not edit.items
-    from pydantic import ValidationError
+    from pydantic_core import ValidationError
 
     from .errors import DataFileError
     from .models import Change, Task
-    from .validation import _is_old_mark, _is_old_progress, _part_adapter
+    from .validation import _is_old_mark, _is_old_progress, validate_part
     from .yamlio import parse_yaml_marked
 
     try:
@@ -357,7 +357,7 @@ def _loads_to(edit: _Edit, name: str) -> bool:
     elif edit.kind is Change and any(_is_old_mark(d) for d in data):
         return False
     try:
-        loaded = _part_adapter(edit.kind).validate_python(data)
+        loaded = validate_part(edit.kind, data)
     except (ValidationError, RecursionError):
         return False
     offsets = _items(edit.text, line_starts(edit.text, marks))  # type: ignore[arg-type]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import lru_cache
 from typing import Any
 
-from pydantic import TypeAdapter, ValidationError
+from pydantic_core import ValidationError
 
 from .errors import DataFileError
 from .models import NATIONAL, TaskList, reference_problems
 from .names import PROVINCE_NAMES
+from .schemas import serializer, validator
 from .util import no_gc
 
 #: At most this many problems are listed; the rest are counted.
@@ -19,32 +19,26 @@ MAX_PROBLEMS = 20
 Loc = tuple[str | int, ...]
 
 
-@lru_cache(maxsize=1)
-def adapter() -> TypeAdapter[TaskList]:
-    return TypeAdapter(TaskList)
-
-
-_PART_ADAPTERS: dict[type, TypeAdapter[Any]] = {}
-
-
-def _part_adapter(kind: type) -> TypeAdapter[Any]:
-    if kind not in _PART_ADAPTERS:
-        _PART_ADAPTERS[kind] = TypeAdapter(list[kind])  # type: ignore[valid-type]
-    return _PART_ADAPTERS[kind]
+def validate_part(kind: type, data: Any) -> list[Any]:
+    """A list of tasks, groups or changes, validated as they are within a list."""
+    result: list[Any] = validator(list[kind]).validate_python(data)  # type: ignore[valid-type]
+    return result
 
 
 def dump_part(items: list[Any]) -> list[Any]:
-    """A list of tasks or of changes as plain data, as :func:`to_data` writes them."""
+    """A list of parts of a list (tasks, changes ...) as plain data, as :func:`to_data`
+    writes them."""
     if not items:
         return []
-    result: list[Any] = _part_adapter(type(items[0])).dump_python(items, exclude_defaults=True)
+    kind = list[type(items[0])]  # type: ignore[misc,valid-type]
+    result: list[Any] = serializer(kind).to_python(items, exclude_defaults=True)
     return result
 
 
 def to_data(tl: TaskList) -> dict[str, Any]:
     """A TaskList as plain data, leaving out fields that hold their default."""
     with no_gc():
-        data: dict[str, Any] = adapter().dump_python(tl, exclude_defaults=True)
+        data: dict[str, Any] = serializer(TaskList).to_python(tl, exclude_defaults=True)
     return data
 
 
@@ -66,7 +60,7 @@ def validate_upgrading(
     upgraded = upgrade(data)
     try:
         with no_gc():
-            tl = adapter().validate_python(data)
+            tl = validator(TaskList).validate_python(data)
     except ValidationError as exc:
         problems = [(_clean_loc(e["loc"]), _message(e)) for e in exc.errors()]
     except RecursionError:
