@@ -234,12 +234,13 @@ AsOfOpt = Annotated[
 ]
 
 
-def _load(file: Path | None, history: bool = True) -> Any:
+def _load(file: Path | None, history: bool = True, provinces: bool = True) -> Any:
     """The task list; ``history=False`` where the command reads no history, which then
-    need not be decoded from the cache (a year's history can outweigh the list)."""
+    need not be decoded from the cache (a year's history can outweigh the list);
+    ``provinces=False`` where it reads no province's progress (most of a list's bytes)."""
     from .store import load, locate
 
-    return load(locate(file).path, history=history)
+    return load(locate(file).path, history=history, provinces=provinces)
 
 
 def _as_of(text: str | None) -> date:
@@ -351,8 +352,11 @@ def list_tasks(
     from .query import TaskQuery, select_tasks
 
     day = _as_of(as_of)
-    tl = _load(file, history=False)
+    tl = _load(file, history=False, provinces=province is not None)
+    asked = province
     province, depts = _acting(tl, province, [dept] if dept else None)
+    if province and not asked:  # a province by default (ipq config): its progress too
+        tl = _load(file, history=False)
     dept = depts[0] if depts else None
     query = TaskQuery(dept, category, status, deadline, grep, province, overdue, day)
     tasks = select_tasks(tl, query)

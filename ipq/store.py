@@ -180,6 +180,7 @@ def _parse_taken(
     history: bool,
     again: Callable[[], bytes | None],
     digest: str | None = None,
+    provinces: bool = True,
 ) -> TaskList:
     """:func:`parse` of the bytes ``box`` holds (see :func:`_parse_fresh_taken`);
     ``digest``: their cache key, where the caller has it."""
@@ -187,7 +188,7 @@ def _parse_taken(
 
     if use_cache:
         digest = digest or cache.key(box[0])
-        cached = cache.get_by_key(digest, history)
+        cached = cache.get_by_key(digest, history, provinces)
         if cached is not None:
             return cached
     tl, spans = _parse_fresh_taken(box, name, again)
@@ -239,18 +240,22 @@ def _parse_fresh_taken(
     return tl, None if upgraded else spans
 
 
-def load(path: Path, use_cache: bool = True, history: bool = True) -> TaskList:
+def load(
+    path: Path, use_cache: bool = True, history: bool = True, provinces: bool = True
+) -> TaskList:
     """:func:`parse` of the file's bytes; an entry in the cache is found without reading
     the whole file into memory (it is hashed a piece at a time). Its bytes are let go
     before validation; an error reads the file again for its lines, if it still
-    holds the same bytes."""
+    holds the same bytes. ``provinces=False``: a list from the cache comes without its
+    tasks' province progress (see :func:`ipq.cache.get_by_key`), for a read that uses
+    none; a fresh parse has it anyway."""
     from . import cache
 
     with _opened(path) as (fd, st):
         if use_cache and cache.enabled():
             found = None
             with suppress(OSError):
-                found = cache.get_by_key(cache.key_of_file(fd), history)
+                found = cache.get_by_key(cache.key_of_file(fd), history, provinces)
             if found is not None:
                 return found
             os.lseek(fd, 0, os.SEEK_SET)
@@ -266,7 +271,7 @@ def load(path: Path, use_cache: bool = True, history: bool = True) -> TaskList:
                 return raw
         return None
 
-    return _parse_taken(box, path.name, use_cache, history, again, digest)
+    return _parse_taken(box, path.name, use_cache, history, again, digest, provinces)
 
 
 # -- saving -----------------------------------------------------------------

@@ -849,24 +849,109 @@ def test_a_cache_entry_written_in_pieces_is_what_msgspec_encodes_whole(
     tl: TaskList, count: int
 ) -> None:
     """The entry is written a task at a time (never the whole list's encoding in memory):
-    its bytes are the lengths, then msgspec's encoding of the list without its history,
-    the spans and the history, each as msgspec gives it whole."""
+    its bytes are the lengths, then msgspec's encoding of the list without its history
+    and its tasks' province progress, of that progress, of the spans and of the history,
+    each as msgspec gives it whole."""
+    from copy import deepcopy
     from dataclasses import replace
 
     import msgspec
 
     from ipq.ledger import mark
 
-    big = replace(tl, tasks=(tl.tasks * (count // len(tl.tasks) + 1))[:count], history=[])
+    big = deepcopy(replace(tl, tasks=(tl.tasks * (count // len(tl.tasks) + 1))[:count], history=[]))
     if count:
         mark(big, [str(big.tasks[0].id)], "done", "备注", None)
-    main = msgspec.msgpack.encode(replace(big, history=[]))
+        local = next((t for t in big.tasks if t.duties and t.duties[0].rule.binds == "all"), None)
+        if local is not None:
+            mark(big, [f"{local.id}.1"], "blocked", "待协调", "浙江")
+    provinces = [t.progress.provinces for t in big.tasks]
+    assert count < 15 or any(provinces)  # the test sees province progress split off
+    bare = deepcopy(big)
+    for t in bare.tasks:
+        t.progress.provinces = {}
+    main = msgspec.msgpack.encode(replace(bare, history=[]))
+    apart = msgspec.msgpack.encode(provinces)
     where = msgspec.msgpack.encode(None)
-    head = len(main).to_bytes(4, "big") + len(where).to_bytes(4, "big")
+    head = b"".join(len(x).to_bytes(4, "big") for x in (main, apart, where))
     entry = cache.encode_entry(big)
-    assert entry == head + main + where + msgspec.msgpack.encode(big.history)
+    assert entry == head + main + apart + where + msgspec.msgpack.encode(big.history)
     assert cache.decode_entry(entry) == big
+    assert [t.progress.provinces for t in big.tasks] == provinces  # put back after writing
 
 
 def test_a_key_of_pieces_is_the_key_of_their_bytes() -> None:
     assert cache.key([b"ab", memoryview(b"xcd")[1:], bytearray(b"e")]) == cache.key(b"abcde")
+
+
+def _with_province_progress(path: Path) -> None:
+    for args in (
+        ["mark", "2", "-p", "浙江", "-s", "done", "-n", "已完成"],
+        ["mark", "8.2", "-p", "广东", "-s", "blocked"],
+        ["mark", "12", "-s", "in_progress"],
+    ):
+        res = invoke(*args, "-f", str(path))
+        assert res.exit_code == 0, res.stderr
+
+
+def test_a_read_without_province_progress_withholds_it_loudly(data_copy: Path) -> None:
+    """``list`` reads the list without its tasks' province progress (most of the bytes);
+    any use of what was not read raises instead of reading as "nothing recorded"."""
+    _with_province_progress(data_copy)
+    full = store.load(data_copy)
+    light = store.load(data_copy, history=False, provinces=False)
+    assert any(t.progress.provinces for t in full.tasks)
+    for t in light.tasks:
+        assert t.progress.provinces is cache.WITHHELD
+    for use in (
+        lambda p: p.get("浙江省"),
+        lambda p: "浙江省" in p,
+        lambda p: list(p),
+        lambda p: len(p),
+        lambda p: bool(p),
+        lambda p: p.items(),
+        lambda p: p == {},
+        lambda p: p["浙江省"],
+    ):
+        with pytest.raises(RuntimeError):
+            use(light.tasks[1].progress.provinces)
+    assert [t.progress.departments for t in light.tasks] == [
+        t.progress.departments for t in full.tasks
+    ]
+    with pytest.raises(TypeError):  # never filed as a list with no province progress
+        cache.encode_entry(light)
+    assert store.load(data_copy) == store.parse_fresh(data_copy.read_bytes(), "x")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        [],
+        ["--dept", "商标局", "--status", "done"],
+        ["-s", "进行中", "--json"],
+        ["--overdue", "--as-of", "2020-06-01"],
+        ["-p", "浙江"],
+        ["-p", "广东", "--json"],
+        ["-p", "浙江", "-s", "done"],
+    ],
+)
+def test_list_reads_the_same_with_and_without_the_cache(data_copy: Path, args: list[str]) -> None:
+    _with_province_progress(data_copy)
+    fresh = invoke("list", *args, "-f", str(data_copy), env={"IPQ_NO_CACHE": "1"})
+    assert fresh.exit_code == 0, fresh.stderr
+    invoke("list", "-f", str(data_copy))  # files the list, if not yet
+    warm = invoke("list", *args, "-f", str(data_copy))
+    assert (warm.exit_code, warm.stdout, warm.stderr) == (0, fresh.stdout, fresh.stderr)
+
+
+def test_list_for_a_default_province_reads_its_progress(data_copy: Path) -> None:
+    """A province set with ``ipq config`` is only known after the list is read: that
+    read comes without province progress, so ``list`` reads it again with it."""
+    _with_province_progress(data_copy)
+    invoke("list", "-f", str(data_copy))
+    env = {"IPQ_UNIT": "浙江"}
+    warm = invoke("list", "-s", "done", "-f", str(data_copy), env=env)
+    mine = invoke("list", "-s", "done", "-p", "浙江", "-f", str(data_copy))
+    assert warm.exit_code == 0, warm.stderr
+    assert warm.stdout == mine.stdout
+    assert "2" in [line.split("│")[1].strip() for line in warm.stdout.splitlines() if "│" in line]
