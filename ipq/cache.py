@@ -148,6 +148,10 @@ def _decoder(kind: str) -> Any:
         return msgspec.msgpack.Decoder(TaskList)
     if kind == "provinces":
         return msgspec.msgpack.Decoder(list[dict[str, dict[int, Progress]]])
+    if kind == "provinces, raw":  # each province's progress left undecoded
+        return msgspec.msgpack.Decoder(list[dict[str, msgspec.Raw]])
+    if kind == "province":
+        return msgspec.msgpack.Decoder(dict[int, Progress])
     if kind == "history":
         return msgspec.msgpack.Decoder(list[Change])
     from .parts import Spans
@@ -156,14 +160,37 @@ def _decoder(kind: str) -> Any:
 
 
 class Withheld(dict):  # type: ignore[type-arg]
-    """A task's province progress where the read asked for the list without it
-    (:func:`get_by_key`): any use of it is a mistake, and says so."""
+    """A task's province progress where the read asked for the list without it, or
+    with one province's alone (:func:`get_by_key`): any other use of it is a mistake,
+    and says so."""
+
+    __slots__ = ("only",)
+
+    def __init__(self, only: str | None = None, progress: Any = None) -> None:
+        super().__init__({only: progress} if progress is not None else {})
+        self.only = only
 
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError("province progress was not read from the cache")
 
-    __getitem__ = __contains__ = __iter__ = __len__ = __eq__ = __reversed__ = _refuse
-    get = keys = values = items = copy = __or__ = _refuse
+    def _asked(self, name: Any) -> None:
+        if self.only is None or name != self.only:
+            self._refuse()
+
+    def get(self, name: Any, default: Any = None) -> Any:
+        self._asked(name)
+        return dict.get(self, name, default)
+
+    def __getitem__(self, name: Any) -> Any:
+        self._asked(name)
+        return dict.__getitem__(self, name)
+
+    def __contains__(self, name: Any) -> bool:
+        self._asked(name)
+        return dict.__contains__(self, name)
+
+    __iter__ = __len__ = __eq__ = __reversed__ = _refuse
+    keys = values = items = copy = __or__ = setdefault = pop = update = _refuse
     __hash__ = None
 
 
@@ -280,7 +307,7 @@ def _decode(
     data: bytes | bytearray,
     history: bool,
     spans: bool,
-    provinces: bool,
+    provinces: bool | str,
     tail: bytes | None = None,
 ) -> tuple[TaskList, Spans | None, Encoded | None]:
     """``tail``: the history, where it was read apart from the rest of ``data``."""
@@ -290,7 +317,15 @@ def _decode(
     view = memoryview(data)
     at = _HEAD + main
     tl: TaskList = _decoder("list").decode(view[_HEAD:at])
-    if provinces or spans:
+    if isinstance(provinces, str) and not (spans or history):  # one province's alone
+        raw = _decoder("provinces, raw").decode(view[at : at + progress])
+        if len(raw) != len(tl.tasks):
+            raise ValueError("province progress for other tasks")
+        one = _decoder("province").decode
+        for task, found in zip(tl.tasks, raw, strict=True):
+            mine = found.get(provinces)
+            task.progress.provinces = Withheld(provinces, mine and one(mine))
+    elif provinces or spans or history:
         each = _decoder("provinces").decode(view[at : at + progress])
         if len(each) != len(tl.tasks):
             raise ValueError("province progress for other tasks")
@@ -315,7 +350,7 @@ def _decode(
     return tl, layout, encoded
 
 
-def _needed(head: bytes | bytearray, history: bool, spans: bool, provinces: bool) -> int:
+def _needed(head: bytes | bytearray, history: bool, spans: bool, provinces: bool | str) -> int:
     """How much of an entry (head included) a read of these parts needs before its
     history."""
     main, progress, where = _sizes(head)
@@ -331,10 +366,11 @@ def get(raw: bytes, history: bool = True) -> TaskList | None:
     return get_by_key(key(raw), history) if enabled() else None
 
 
-def get_by_key(digest: str, history: bool = True, provinces: bool = True) -> TaskList | None:
+def get_by_key(digest: str, history: bool = True, provinces: bool | str = True) -> TaskList | None:
     """The entry filed under ``digest`` (see :func:`key`), if there is a sound one.
     ``provinces=False``: without the tasks' province progress (each task's is
-    :data:`WITHHELD`), for a read that uses none."""
+    :data:`WITHHELD`), for a read that uses none; a province's full name: with that
+    province's alone (a :class:`Withheld` that answers for it only)."""
     found = _entry(digest, history, False, provinces)
     return found[0] if found else None
 
@@ -347,7 +383,7 @@ def get_for_write(raw: bytes) -> tuple[TaskList, Spans | None, Encoded] | None:
 
 
 def _entry(
-    digest: str, history: bool, spans: bool, provinces: bool
+    digest: str, history: bool, spans: bool, provinces: bool | str
 ) -> tuple[TaskList, Spans | None, Encoded | None] | None:
     if not enabled():
         return None

@@ -234,10 +234,11 @@ AsOfOpt = Annotated[
 ]
 
 
-def _load(file: Path | None, history: bool = True, provinces: bool = True) -> Any:
+def _load(file: Path | None, history: bool = True, provinces: bool | str = True) -> Any:
     """The task list; ``history=False`` where the command reads no history, which then
     need not be decoded from the cache (a year's history can outweigh the list);
-    ``provinces=False`` where it reads no province's progress (most of a list's bytes)."""
+    ``provinces=False`` where it reads no province's progress (most of a list's bytes),
+    a province's full name where it reads that one's alone."""
     from .store import load, locate
 
     return load(locate(file).path, history=history, provinces=provinces)
@@ -515,9 +516,12 @@ def obligations(
 ) -> None:
     """一个省份须做（必做）、可做（选做）和涉及则必做的地方落实举措。"""
     from . import query, render
+    from .names import resolve_province
 
     day = _as_of(as_of)
-    tl = _load(file, history=False)
+    if province is not None:
+        province = resolve_province(province)
+    tl = _load(file, history=False, provinces=province or True)
     province, depts = _acting(tl, province, None)
     if province is None:
         held = (

@@ -179,7 +179,7 @@ def _parse_taken(
     history: bool,
     again: Callable[[], bytes | None],
     digest: str | None = None,
-    provinces: bool = True,
+    provinces: bool | str = True,
 ) -> TaskList:
     """:func:`parse` of the bytes ``box`` holds (see :func:`_parse_fresh_taken`);
     ``digest``: their cache key, where the caller has it."""
@@ -240,14 +240,15 @@ def _parse_fresh_taken(
 
 
 def load(
-    path: Path, use_cache: bool = True, history: bool = True, provinces: bool = True
+    path: Path, use_cache: bool = True, history: bool = True, provinces: bool | str = True
 ) -> TaskList:
     """:func:`parse` of the file's bytes; an entry in the cache is found without reading
     the whole file into memory (it is hashed a piece at a time). Its bytes are let go
     before validation; an error reads the file again for its lines, if it still
     holds the same bytes. ``provinces=False``: a list from the cache comes without its
-    tasks' province progress (see :func:`ipq.cache.get_by_key`), for a read that uses
-    none; a fresh parse has it anyway."""
+    tasks' province progress, or with one province's alone where it is that province's
+    full name (see :func:`ipq.cache.get_by_key`), for a read that uses no other; a
+    fresh parse has it all anyway."""
     from . import cache
 
     with _opened(path) as (fd, st):

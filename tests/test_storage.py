@@ -955,3 +955,40 @@ def test_list_for_a_default_province_reads_its_progress(data_copy: Path) -> None
     assert warm.exit_code == 0, warm.stderr
     assert warm.stdout == mine.stdout
     assert "2" in [line.split("│")[1].strip() for line in warm.stdout.splitlines() if "│" in line]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["-p", "浙江"],
+        ["-p", "zhejiang", "--json"],
+        ["-p", "广东省", "--level", "must"],
+        ["-p", "西藏"],
+    ],
+)
+def test_obligations_read_the_same_with_and_without_the_cache(
+    data_copy: Path, args: list[str]
+) -> None:
+    """obligations reads one province's progress alone from the cache."""
+    _with_province_progress(data_copy)
+    fresh = invoke("obligations", *args, "-f", str(data_copy), env={"IPQ_NO_CACHE": "1"})
+    assert fresh.exit_code == 0, fresh.stderr
+    invoke("list", "-f", str(data_copy))
+    warm = invoke("obligations", *args, "-f", str(data_copy))
+    assert (warm.exit_code, warm.stdout, warm.stderr) == (0, fresh.stdout, fresh.stderr)
+
+
+def test_a_read_of_one_province_answers_for_that_province_alone(data_copy: Path) -> None:
+    _with_province_progress(data_copy)
+    full = store.load(data_copy)
+    mine = store.load(data_copy, history=False, provinces="浙江省")
+    task = next(t for t in full.tasks if "浙江省" in t.progress.provinces)
+    one = mine.tasks[full.tasks.index(task)].progress.provinces
+    assert one.get("浙江省") == task.progress.provinces["浙江省"] == one["浙江省"]
+    assert "浙江省" in one
+    assert mine.tasks[0].progress.provinces.get("浙江省") is None
+    for use in (lambda p: p.get("广东省"), lambda p: "广东省" in p, lambda p: list(p)):
+        with pytest.raises(RuntimeError):
+            use(one)
+    with pytest.raises(TypeError):
+        cache.encode_entry(mine)
