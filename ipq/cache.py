@@ -18,6 +18,16 @@ it is kept in the user's cache directory. What makes it safe to trust:
 * **Only the user's own.** The directory is created 0700; a directory or entry
   that is not owned by the user, or that others may write, is ignored.
 
+**What a read decodes.** An entry holds the list without its history and its tasks'
+province progress, then that progress, the parts' spans and the history, so each
+command decodes what it reads: ``list`` the list alone (each task's province
+progress :data:`WITHHELD`, which refuses any use), ``obligations`` one province's
+(:class:`Withheld` answering for it alone), a write everything.
+
+The same directory keeps the core schemas pydantic builds for the models (see
+:mod:`ipq.schemas`, which says why they are safe to use): :func:`keep`,
+:func:`read_kept`.
+
 Any trouble with the cache is ignored: it is only ever a shortcut.
 ``IPQ_NO_CACHE=1`` turns it off; ``ipq validate`` never uses it.
 """
@@ -27,13 +37,14 @@ from __future__ import annotations
 import os
 import stat
 import time
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
+    from io import BufferedReader
     from typing import BinaryIO
 
     from .lazyhistory import Encoded
@@ -385,23 +396,12 @@ def get_for_write(raw: bytes) -> tuple[TaskList, Spans | None, Encoded] | None:
 def _entry(
     digest: str, history: bool, spans: bool, provinces: bool | str
 ) -> tuple[TaskList, Spans | None, Encoded | None] | None:
-    if not enabled():
-        return None
-    folder = _trusted_directory(create=False)
-    if folder is None:
-        return None
-    path = folder / f"{digest}{SUFFIX}"
     from .util import no_gc
 
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or not _trusted(st):
-            return None
-        with open(fd, "rb", closefd=False) as fh:
+        with _trusted_file(f"{digest}{SUFFIX}") as fh:
+            if fh is None:
+                return None
             head = fh.read(_HEAD)
             if len(head) != _HEAD:
                 raise ValueError("a truncated entry")
@@ -412,13 +412,34 @@ def _entry(
             # the history in a buffer of its own: what a write keeps of the entry (its
             # entries' encodings, see ipq.lazyhistory) is then only the history's
             tail = fh.read() if history or spans else None
-        with no_gc():
-            found = _decode(front, history, spans, provinces, tail)
-        with suppress(OSError):
-            os.utime(fd)
-        return found
+            with no_gc():
+                found = _decode(front, history, spans, provinces, tail)
+            with suppress(OSError):
+                os.utime(fh.fileno())
+            return found
     except Exception:  # a damaged entry, an old format: parse the file instead
         return None
+
+
+@contextmanager
+def _trusted_file(name: str) -> Iterator[BufferedReader | None]:
+    """The file ``name`` in the cache directory, open to read; None if there is none, or
+    if it or the directory is not the user's own or others may write it."""
+    folder = _trusted_directory(create=False) if enabled() else None
+    try:
+        fd = os.open(folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)) if folder else -1
+    except OSError:
+        fd = -1
+    if fd < 0:
+        yield None
+        return
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or not _trusted(st):
+            yield None
+            return
+        with open(fd, "rb", closefd=False) as fh:
+            yield fh
     finally:
         os.close(fd)
 
@@ -488,23 +509,11 @@ def keep(name: str, data: bytes) -> None:
 def read_kept(name: str) -> bytes | None:
     """What :func:`keep` kept as ``name``: None if there is none, or if the file or its
     directory is not the user's own or others may write it."""
-    folder = _trusted_directory(create=False) if enabled() else None
-    if folder is None:
-        return None
     try:
-        fd = os.open(folder / name, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+        with _trusted_file(name) as fh:
+            return None if fh is None else fh.read()
     except OSError:
         return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or not _trusted(st):
-            return None
-        with open(fd, "rb", closefd=False) as fh:
-            return fh.read()
-    except OSError:
-        return None
-    finally:
-        os.close(fd)
 
 
 def _prune(folder: Path) -> None:
