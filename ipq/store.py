@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import stat
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
@@ -422,8 +423,6 @@ def write_atomic(path: Path, content: bytes | Sequence[Encoded]) -> None:
     mode = stat.S_IMODE(old.st_mode) if old else _new_file_mode()
     tmp_name = None
     try:
-        import tempfile  # only a write needs it (and the random module it imports)
-
         fd, tmp_name = tempfile.mkstemp(
             prefix=f".{path.name}{_TMP_INFIX}", suffix=".tmp", dir=directory
         )

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -131,7 +130,7 @@ def test_write_failures_leave_the_file_intact(
     def fail(*args: object, **kwargs: object) -> None:
         raise error
 
-    target = tempfile if where == "mkstemp" else store.os  # store imports tempfile to write
+    target = store.tempfile if where == "mkstemp" else store.os
     monkeypatch.setattr(target, where, fail)
     res = invoke("mark", "12", "-s", "done", "-f", str(data_copy))
     monkeypatch.undo()
