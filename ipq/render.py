@@ -762,7 +762,9 @@ def print_board(b: Board) -> None:
             f"各省份的地方落实举措（截至 {b.as_of.isoformat()}）" if k == 0 else None,
         )
         rows = [[r[i] for i in block] for r in body]
-        out.print(Grid(table, rows, [[r[i] for i in block] for r in tail], checked))
+        grid = Grid(table, rows, [[r[i] for i in block] for r in tail], checked)
+        # a block that fits has no line to crop: Rich need not measure its 1,500 lines again
+        out.print(grid, crop=_board_width(widths, block, narrow) > out.width)
     legend = "、".join(
         f"{glyph(sym, asc)} {STATUS_LABELS[st]}" for st, (sym, asc) in BOARD_MARKS.items()
     )
@@ -774,10 +776,9 @@ def print_board(b: Board) -> None:
 def _board_blocks(widths: list[int], total: int, narrow: bool) -> list[list[int]]:
     """Column indexes of each block of the board: the province column, as many duty
     columns as fit in ``total`` cells, and the two totals in the last block."""
-    gap = 1 if narrow else 3  # a column's padding and rule beyond its width
 
     def fits(block: list[int]) -> bool:
-        return sum(widths[i] for i in block) + gap * (len(block) - 1) <= total
+        return _board_width(widths, block, narrow) <= total
 
     first, totals = [0], [len(widths) - 2, len(widths) - 1]
     blocks: list[list[int]] = []
@@ -792,6 +793,12 @@ def _board_blocks(widths: list[int], total: int, narrow: bool) -> list[list[int]
         block = [*first]
     blocks.append([*block, *totals])
     return blocks
+
+
+def _board_width(widths: list[int], block: list[int], narrow: bool) -> int:
+    """The cells a block of the board's columns takes."""
+    gap = 1 if narrow else 3  # a column's padding and rule beyond its width
+    return sum(widths[i] for i in block) + gap * (len(block) - 1)
 
 
 def _board_table(headers: list[str], widths: list[int], narrow: bool, title: str | None) -> Table:

@@ -158,6 +158,23 @@ def test_a_board_wider_than_the_terminal_is_printed_in_blocks(
     monkeypatch.setattr(Grid, "usable", lambda self: False)
     assert invoke(*args, env={"COLUMNS": columns}).stdout == res.stdout
     assert invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"}).stdout == coloured
+    # a block that fits is printed uncropped: cropping it changes nothing
+    from rich.console import Console
+
+    printed = Console.print
+    uncropped = []
+
+    def cropped(self: Console, *objects: object, **kwargs: object) -> None:
+        if kwargs.pop("crop", True) is False:
+            uncropped.append(objects[0])
+        printed(self, *objects, crop=True, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.undo()
+    monkeypatch.setattr(Console, "print", cropped)
+    assert invoke(*args, env={"COLUMNS": columns}).stdout == res.stdout
+    assert invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"}).stdout == coloured
+    assert len(uncropped) == 2 * len(headers)  # every block, each run
+    assert all(isinstance(block, Grid) for block in uncropped)
 
 
 @pytest.mark.parametrize(("width", "color"), [(60, False), (80, True), (99, False)])
