@@ -78,15 +78,10 @@ def _environment() -> str:
     if not where:
         raise LookupError("pydantic is not installed")
     version = (Path(next(iter(where))) / "version.py").read_bytes()
-    from hashlib import blake2b
+    from blake3 import blake3  # as the cache's keys (hashlib's import costs 3 ms)
 
     return "|".join(
-        (
-            FORMAT,
-            sys.version,
-            pydantic_core.__version__,
-            blake2b(version, digest_size=16).hexdigest(),
-        )
+        (FORMAT, sys.version, pydantic_core.__version__, str(blake3(version).hexdigest(16)))
     )
 
 
@@ -98,13 +93,15 @@ def _key() -> str:
 
 def _built() -> dict[str, tuple[Any, Any]]:
     """Each kind's core schema and config, as pydantic builds them."""
+    return {name: _build(kind) for name, kind in _kinds().items()}
+
+
+def _build(kind: Any) -> tuple[Any, Any]:
+    """``kind``'s core schema and config: the arguments pydantic gives pydantic-core."""
     from pydantic import TypeAdapter
 
-    out = {}
-    for name, kind in _kinds().items():
-        args = TypeAdapter(kind).validator.__reduce__()[1]
-        out[name] = (args[0], args[1])
-    return out
+    args = TypeAdapter(kind).validator.__reduce__()[1]
+    return args[0], args[1]
 
 
 def to_json_data(value: Any) -> Any:
@@ -205,12 +202,7 @@ def _schemas() -> dict[str, tuple[Any, Any]]:
 
 def _schema(kind: Any) -> tuple[Any, Any]:
     found = _schemas().get(name_of(kind))
-    if found is not None:
-        return found
-    from pydantic import TypeAdapter  # a kind not kept: pydantic builds it
-
-    args = TypeAdapter(kind).validator.__reduce__()[1]
-    return args[0], args[1]
+    return _build(kind) if found is None else found  # a kind not kept (a merge's fields)
 
 
 @cache
