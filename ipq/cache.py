@@ -328,19 +328,17 @@ def _decode(
     view = memoryview(data)
     at = _HEAD + main
     tl: TaskList = _decoder("list").decode(view[_HEAD:at])
-    if isinstance(provinces, str) and not (spans or history):  # one province's alone
-        raw = _decoder("provinces, raw").decode(view[at : at + progress])
-        if len(raw) != len(tl.tasks):
-            raise ValueError("province progress for other tasks")
-        one = _decoder("province").decode
-        for task, found in zip(tl.tasks, raw, strict=True):
-            mine = found.get(provinces)
-            task.progress.provinces = Withheld(provinces, mine and one(mine))
-    elif provinces or spans or history:
-        each = _decoder("provinces").decode(view[at : at + progress])
+    if provinces or spans or history:
+        only = provinces if isinstance(provinces, str) and not (spans or history) else None
+        # one province's alone: each task's provinces as raw bytes, that one's decoded
+        each = _decoder("provinces, raw" if only else "provinces").decode(view[at : at + progress])
         if len(each) != len(tl.tasks):
             raise ValueError("province progress for other tasks")
         for task, found in zip(tl.tasks, each, strict=True):
+            if only:
+                mine = found.get(only)
+                decoded = None if mine is None else _decoder("province").decode(mine)
+                found = Withheld(only, decoded)
             task.progress.provinces = found
     else:
         for task in tl.tasks:
