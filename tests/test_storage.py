@@ -946,7 +946,8 @@ def test_list_reads_the_same_with_and_without_the_cache(data_copy: Path, args: l
 
 def test_list_for_a_default_province_reads_its_progress(data_copy: Path) -> None:
     """A province set with ``ipq config`` is only known after the list is read: that
-    read comes without province progress, so ``list`` reads it again with it."""
+    read comes without province progress, so ``list`` (and ``obligations``) read it
+    again with that province's."""
     _with_province_progress(data_copy)
     invoke("list", "-f", str(data_copy))
     env = {"IPQ_UNIT": "浙江"}
@@ -955,6 +956,10 @@ def test_list_for_a_default_province_reads_its_progress(data_copy: Path) -> None
     assert warm.exit_code == 0, warm.stderr
     assert warm.stdout == mine.stdout
     assert "2" in [line.split("│")[1].strip() for line in warm.stdout.splitlines() if "│" in line]
+    owed = invoke("obligations", "-f", str(data_copy), env=env)
+    assert owed.exit_code == 0, owed.stderr
+    assert owed.stdout == invoke("obligations", "-p", "浙江", "-f", str(data_copy)).stdout
+    assert "已完成" in owed.stdout
 
 
 @pytest.mark.parametrize(
