@@ -59,7 +59,7 @@ RULE_MODULES = (
     "lazyhistory.py", "models.py", "names.py", "parts.py", "schemas.py", "validation.py",
     "yamlio.py",
 )  # fmt: skip
-#: The layout of an entry (see get); a new layout never meets an entry of an old one.
+#: The layout of an entry (see _decode); a new layout never meets an entry of an old one.
 ENTRY_FORMAT = b"list, provinces, spans, then history"
 #: A temporary file older than this was left by a killed writer.
 STALE_SECONDS = 3600
@@ -369,10 +369,6 @@ def _needed(head: bytes | bytearray, history: bool, spans: bool, provinces: bool
         + (progress if provinces or spans or history else 0)
         + (where if spans or history else 0)
     )
-
-
-def get(raw: bytes, history: bool = True) -> TaskList | None:
-    return get_by_key(key(raw), history) if enabled() else None
 
 
 def get_by_key(digest: str, history: bool = True, provinces: bool | str = True) -> TaskList | None:

@@ -148,15 +148,10 @@ class EncodedHistory(MutableSequence["Change"]):
         """Where the original ``index``-th entry's encoding begins in the buffer."""
         return len(self._buffer) - sum(len(r) for r in self._raws[index:])
 
-    def encoded(self, kept: int) -> bytes | None:
-        """The history as a MessagePack array, if its first ``kept`` entries encode as
-        the original's first ``kept`` did (else None)."""
-        pieces = self.pieces(kept)
-        return None if pieces is None else b"".join(pieces)
-
     def pieces(self, kept: int) -> list[Encoded] | None:
-        """:meth:`encoded` in pieces, not joined: the kept entries are a view of the
-        original bytes (a year's history is 25 MB not copied again)."""
+        """The history as a MessagePack array, in pieces (the kept entries a view of the
+        original bytes: a year's history is 25 MB not copied again), if its first
+        ``kept`` entries encode as the original's first ``kept`` did (else None)."""
         encode = _codec()[2]
         if kept > len(self._raws) or kept > len(self._items):
             return None
