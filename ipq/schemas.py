@@ -34,10 +34,14 @@ from dataclasses import is_dataclass
 from functools import cache, lru_cache
 from importlib.util import find_spec
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from pydantic_core import SchemaSerializer, SchemaValidator
+
+_T = TypeVar("_T")
 
 #: The file in the cache directory; it holds one environment's schemas at a time.
 FILE = "schemas.json"
@@ -167,7 +171,7 @@ def _read(key: str) -> dict[str, tuple[Any, Any]] | None:
             schema, config = kinds[name]
             out[name] = (from_json_data(schema), from_json_data(config))
         return out
-    except (msgspec.DecodeError, KeyError, TypeError, ValueError):
+    except (msgspec.DecodeError, KeyError, TypeError, ValueError, RecursionError):
         return None
 
 
@@ -210,7 +214,7 @@ def validator(kind: Any) -> SchemaValidator:
     """pydantic's validator for ``kind`` (see :func:`name_of`)."""
     from pydantic_core import SchemaValidator
 
-    return SchemaValidator(*_schema(kind))
+    return _made(SchemaValidator, kind)
 
 
 @cache
@@ -218,4 +222,15 @@ def serializer(kind: Any) -> SchemaSerializer:
     """pydantic's serializer for ``kind`` (see :func:`name_of`)."""
     from pydantic_core import SchemaSerializer
 
-    return SchemaSerializer(*_schema(kind))
+    return _made(SchemaSerializer, kind)
+
+
+def _made(make: Callable[..., _T], kind: Any) -> _T:
+    """``make`` (pydantic-core's validator or serializer) of ``kind``'s schema; where a
+    kept one is not a schema pydantic-core takes (a damaged file), of pydantic's own."""
+    from pydantic_core import SchemaError
+
+    try:
+        return make(*_schema(kind))
+    except SchemaError:
+        return make(*_build(kind))

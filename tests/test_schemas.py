@@ -144,6 +144,29 @@ def test_a_file_naming_another_class_is_not_used() -> None:
     assert validate(parse_yaml(read_bytes(bundled_path()), "t.yaml"), "t.yaml").meta.year == 2019
 
 
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda text: text.replace('"type":"dataclass"', '"type":"nonsense"'),
+        lambda text: text.replace(
+            '"kinds":{', '"kinds":{"x":' + "[" * 100_000 + "]" * 100_000 + ",", 1
+        ),
+        lambda text: text[: len(text) // 2],
+        lambda text: text.replace('"kinds"', '"kinds_"'),
+    ],
+)
+def test_a_damaged_kept_file_is_built_again(damage: Any) -> None:
+    """Whatever is in the file, validation is pydantic's: never a traceback."""
+    validate(parse_yaml(read_bytes(bundled_path()), "t.yaml"), "t.yaml")
+    _kept().write_text(damage(_kept().read_text()))
+    os.chmod(_kept(), 0o600)
+    _forget()
+    assert validate(parse_yaml(read_bytes(bundled_path()), "t.yaml"), "t.yaml").meta.year == 2019
+    assert dump_part(validate(parse_yaml(read_bytes(bundled_path()), "t.yaml"), "t").tasks)
+    with pytest.raises(DataFileError):
+        validate(_an_id_as_text(), "t.yaml")
+
+
 @pytest.mark.parametrize("value", [(1, 2), 1.5, b"x", {1: "a"}, {"$class": "Task"}])
 def test_what_json_cannot_hold_exactly_is_not_kept(value: Any) -> None:
     with pytest.raises(ValueError):
