@@ -1178,7 +1178,9 @@ def export(
         _export_forms(_load(file, history=False), every, output, day, force)
         return
     ex.check_output(kind, output, force)
-    tl = _load(file, history=False)
+    # the national report in xlsx and a department's form read no province's progress
+    national = kind == "xlsx" and not (summary or board or province)
+    tl = _load(file, history=False, provinces=not national)
     if summary:
         from .query import summary as make_summary
 

@@ -33,7 +33,6 @@ from .export import (
     Column,
     duty_cells,
     fitted_widths,
-    print_setup,
     wrapped_lines,
 )
 from .ledger import Part, Target, not_applicable_problem, targets_of
@@ -108,110 +107,94 @@ def form_of(tl: TaskList, unit: str, kind: str, as_of: date, made: str) -> Form:
 
 
 def form_xlsx(form: Form) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-    from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
-    from openpyxl.worksheet.properties import PageSetupProperties
-    from openpyxl.worksheet.worksheet import Worksheet
+    from xlsxwriter.utility import xl_rowcol_to_cell
 
-    wb = Workbook()
-    ws = wb.active
-    assert isinstance(ws, Worksheet)
-    ws.title = FORM_SHEET
+    from .xlsx import BORDER, Book, print_setup, text
+
+    book = Book()
+    ws = book.sheet(FORM_SHEET)
     columns = [*form.columns, Column("状态", 12), Column("备注", 40)]
-    last = get_column_letter(len(columns))
-    status_col = len(form.columns) + 1
-    open_cell = Protection(locked=False)
-    thin = Side(style="thin", color="999999")
-    border = Border(left=thin, right=thin, top=thin, bottom=thin)
-    fill = PatternFill("solid", fgColor="FFF2CC")  # where one types
+    last = len(columns) - 1
+    status_col = len(form.columns)
+    typed = {"locked": False, "bg_color": "#FFF2CC"}  # where one types
 
-    ws["A1"] = form.title
-    ws["A1"].font = Font(bold=True, size=14)
-    ws.merge_cells(f"A1:{last}1")
-    for i, name in enumerate(FIELDS, start=2):
-        ws.cell(row=i, column=1, value=name).font = Font(bold=True)
-        box = ws.cell(row=i, column=2, value=form.unit if name == "填报单位" else None)
-        box.border = border
-        ws.merge_cells(start_row=i, start_column=2, end_row=i, end_column=3)
-        if name != "填报单位":
-            box.protection = open_cell
-            box.fill = fill
-    ws.cell(
-        row=2,
-        column=4,
-        value=(
-            f"说明：请在“状态”列选择进展，在“备注”列填写进展情况，并填写填报人、联系电话和填报日期；"
-            f"其余各列为原文，已锁定。本表由 ipq 于 {form.made[:16].replace('T', ' ')} 生成"
-            f"（截至 {form.as_of.isoformat()}），填好后交回即可导入（ipq import）。"
-        ),
+    ws.merge_range(0, 0, 0, last, form.title, book.style(bold=True, font_size=14))
+    bold = book.style(bold=True)
+    for i, name in enumerate(FIELDS, start=1):
+        ws.write_string(i, 0, name, bold)
+        if name == "填报单位":
+            ws.merge_range(i, 1, i, 2, form.unit, book.style(**BORDER))
+        else:
+            ws.merge_range(i, 1, i, 2, "", book.style(**BORDER, **typed))
+    ws.merge_range(
+        1,
+        3,
+        4,
+        last,
+        f"说明：请在“状态”列选择进展，在“备注”列填写进展情况，并填写填报人、联系电话和填报日期；"
+        f"其余各列为原文，已锁定。本表由 ipq 于 {form.made[:16].replace('T', ' ')} 生成"
+        f"（截至 {form.as_of.isoformat()}），填好后交回即可导入（ipq import）。",
+        book.style(text_wrap=True, valign="top"),
     )
-    ws.cell(row=2, column=4).alignment = Alignment(wrap_text=True, vertical="top")
-    ws.merge_cells(start_row=2, start_column=4, end_row=5, end_column=len(columns))
-    header = FIRST_ROW - 1
+    header = FIRST_ROW - 2  # (FIRST_ROW counts from 1, as Excel shows rows)
     values_of = [
         [*row.cells, STATUS_LABELS[row.progress.status], row.progress.note or ""]
         for row in form.rows
     ]
     widths = fitted_widths(columns, values_of)
-    for i, col in enumerate(columns, start=1):
-        cell = ws.cell(row=header, column=i, value=col.header)
-        cell.font = Font(bold=True)
-        cell.border = border
-        cell.fill = PatternFill("solid", fgColor="DCE6F1")
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(i)].width = widths[i - 1]
-    every = DataValidation(type="list", formula1='"' + ",".join(CHOICES) + '"', allow_blank=True)
-    must = DataValidation(
-        type="list", formula1='"' + ",".join(MUST_CHOICES) + '"', allow_blank=True
+    head = book.style(
+        bold=True, bg_color="#DCE6F1", align="center", valign="vcenter", text_wrap=True, **BORDER
     )
-    for dv, allowed in ((every, CHOICES), (must, MUST_CHOICES)):
-        dv.showErrorMessage = True
-        dv.errorTitle = "状态"
-        dv.error = "请从下拉列表中选择：" + "、".join(allowed)
-        ws.add_data_validation(dv)
-    for r, (row, values) in enumerate(zip(form.rows, values_of, strict=True), start=FIRST_ROW):
+    for i, col in enumerate(columns):
+        ws.write_string(header, i, col.header, head)
+        ws.set_column(i, i, widths[i])
+    status_cells: dict[bool, list[str]] = {True: [], False: []}  # by whether 不涉及 is allowed
+    for r, (row, values) in enumerate(zip(form.rows, values_of, strict=True), start=header + 1):
         lines = 1
-        for i, (col, value) in enumerate(zip(columns, values, strict=True), start=1):
-            cell = ws.cell(row=r, column=i, value=ILLEGAL_CHARACTERS_RE.sub("", value) or None)
-            cell.data_type = "s"  # text, always: a note beginning "=" is no formula
-            cell.alignment = Alignment(vertical="top", wrap_text=col.wrap)
-            cell.border = border
-            if i >= status_col:
-                cell.protection = open_cell
-                cell.fill = fill
+        for i, (col, value) in enumerate(zip(columns, values, strict=True)):
+            props = {"valign": "top", "text_wrap": col.wrap, **BORDER}
+            text(ws, r, i, value, book.style(**props, **(typed if i >= status_col else {})))
             if col.wrap:
-                lines = max(lines, wrapped_lines(value, widths[i - 1]))
-        (every if row.allow_na else must).add(ws.cell(row=r, column=status_col))
-        ws.row_dimensions[r].height = min(409, LINE_POINTS * lines + 4)
-    ws.freeze_panes = f"A{FIRST_ROW}"
-    ws.print_title_rows = f"{header}:{header}"
-    print_setup(ws, f"{form.unit} · 截至 {form.as_of.isoformat()}")
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.protection.sheet = True  # no password: it keeps hands off the text, it is no lock
+                lines = max(lines, wrapped_lines(value, widths[i]))
+        status_cells[row.allow_na].append(xl_rowcol_to_cell(r, status_col))
+        ws.set_row(r, min(409, LINE_POINTS * lines + 4))
+    for allow_na, cells in status_cells.items():
+        if not cells:
+            continue
+        allowed = CHOICES if allow_na else MUST_CHOICES
+        ws.data_validation(
+            cells[0],
+            {
+                "validate": "list",
+                "source": allowed,
+                "multi_range": " ".join(cells),
+                "ignore_blank": True,
+                "show_error": True,
+                "error_title": "状态",
+                "error_message": "请从下拉列表中选择：" + "、".join(allowed),
+            },
+        )
+    ws.freeze_panes(header + 1, 0)
+    print_setup(ws, f"{form.unit} · 截至 {form.as_of.isoformat()}", header)
+    ws.protect()  # no password: it keeps hands off the text, it is no lock
 
-    ids = wb.create_sheet(ID_SHEET)
-    ids.sheet_state = "hidden"
+    ids = book.sheet(ID_SHEET)
+    ids.hide()
     meta = [("format", FORMAT), ("ledger", form.ledger), ("kind", form.kind), ("unit", form.unit),
             ("made", form.made), ("as_of", form.as_of.isoformat())]  # fmt: skip
-    for i, (k, v) in enumerate(meta, start=1):
-        ids.cell(row=i, column=1, value=k)
-        ids.cell(row=i, column=2, value=v).data_type = "s"
-    ids.append([])
-    ids.append(["row", "number", "status", "note", "updated"])
-    for r, row in enumerate(form.rows, start=FIRST_ROW):
+    for i, (k, v) in enumerate(meta):
+        ids.write_string(i, 0, k)
+        text(ids, i, 1, v)
+    top = len(meta) + 1  # a blank row, then the table
+    for i, name in enumerate(["row", "number", "status", "note", "updated"]):
+        ids.write_string(top, i, name)
+    for r, row in enumerate(form.rows, start=top + 1):
         p = row.progress
-        ids.append([r, row.number, p.status, p.note or "", p.updated or ""])
-        for cell in ids[ids.max_row]:
-            cell.data_type = "s" if cell.column > 1 else "n"
-    ids.protection.sheet = True
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+        ids.write_number(r, 0, FIRST_ROW + r - top - 1)
+        for i, value in enumerate((row.number, p.status, p.note or "", p.updated or ""), start=1):
+            text(ids, r, i, value)
+    ids.protect()
+    return book.bytes()
 
 
 # -- in ---------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import re
 import shutil
 import stat
 import subprocess
@@ -997,3 +998,33 @@ def test_a_read_of_one_province_answers_for_that_province_alone(data_copy: Path)
             use(one)
     with pytest.raises(TypeError):
         cache.encode_entry(mine)
+
+
+def _sheet_values(path: Path) -> list[list[object]]:
+    from openpyxl import load_workbook
+
+    return [list(row) for ws in load_workbook(path) for row in ws.iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize(
+    "args", [[], ["-s", "todo"], ["-d", "商标局"], ["-p", "浙江"], ["--board"]]
+)
+def test_xlsx_exports_read_the_same_with_and_without_the_cache(
+    data_copy: Path, tmp_path: Path, args: list[str]
+) -> None:
+    """The national report and a department's form read no province's progress from the
+    cache; what they hold is what a read of the whole file gives."""
+    _with_province_progress(data_copy)
+    sheets = []
+    for name, env in (("fresh", {"IPQ_NO_CACHE": "1"}), ("warm", {})):
+        invoke("list", "-f", str(data_copy))  # files the list, if not yet
+        out = tmp_path / f"{name}.xlsx"
+        res = invoke("export", *args, "-o", str(out), "-f", str(data_copy), env=env)
+        assert res.exit_code == 0, res.stderr
+        sheets.append(_sheet_values(out))
+    fresh, warm = sheets
+    made = re.compile(r"本表由 ipq 于 .* 生成|\d{4}-\d{2}-\d{2}T\S+")  # a form's own time
+    assert [[made.sub("", v) if isinstance(v, str) else v for v in r] for r in warm] == [
+        [made.sub("", v) if isinstance(v, str) else v for v in r] for r in fresh
+    ]
+    assert len(fresh) > 10
