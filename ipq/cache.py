@@ -40,16 +40,24 @@ import time
 from contextlib import contextmanager, suppress
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
     from io import BufferedReader
-    from typing import BinaryIO
+    from typing import BinaryIO, TypeAlias
 
     from .lazyhistory import Encoded
-    from .models import TaskList
+    from .models import Task, TaskList
     from .parts import Spans
+
+    #: Each task's pieces of an entry where they are at hand, None where not.
+    Reuse: TypeAlias = Sequence[tuple[Encoded, Encoded] | None] | None
+    #: What _decode gives: the list, its spans, its history as MessagePack, and (for a
+    #: write) each task's pieces.
+    Decoded: TypeAlias = tuple[
+        TaskList, Spans | None, Encoded | None, list[tuple[Encoded, Encoded]] | None
+    ]
 
 #: How many lists are kept (the newest by use).
 KEEP = 8
@@ -163,6 +171,10 @@ def _decoder(kind: str) -> Any:
         return msgspec.msgpack.Decoder(list[dict[str, msgspec.Raw]])
     if kind == "province":
         return msgspec.msgpack.Decoder(dict[int, Progress])
+    if kind == "list, raw":  # each field left undecoded
+        return msgspec.msgpack.Decoder(dict[str, msgspec.Raw])
+    if kind == "raw items":
+        return msgspec.msgpack.Decoder(list[msgspec.Raw])
     if kind == "history":
         return msgspec.msgpack.Decoder(list[Change])
     from .parts import Spans
@@ -218,14 +230,29 @@ _HEAD = 3 * _LENGTH
 
 
 def encode_entry(
-    tl: TaskList, spans: Spans | None = None, history: Sequence[Encoded] | None = None
+    tl: TaskList,
+    spans: Spans | None = None,
+    history: Sequence[Encoded] | None = None,
+    reuse: Reuse = None,
 ) -> bytes:
-    """``history``: ``tl.history`` already encoded (in pieces), where a write has it."""
+    """``history``: ``tl.history`` already encoded (in pieces), where a write has it;
+    ``reuse``: its tasks' pieces where it has them (see :func:`_pieces`)."""
     import io
 
     out = io.BytesIO()
-    _write_entry(out, tl, spans, history)
+    _write_entry(out, tl, spans, history, reuse)
     return out.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _encoder() -> Any:
+    import msgspec
+
+    return msgspec.msgpack.Encoder()
+
+
+def _encode(obj: Any) -> bytes:
+    return _encoder().encode(obj)  # type: ignore[no-any-return]
 
 
 #: How msgspec ends the encoding of a TaskList whose last two fields, tasks and
@@ -233,50 +260,70 @@ def encode_entry(
 _EMPTY_END = b"\xa5tasks\x90\xa7history\x90"
 
 
-def _list_pieces(tl: TaskList) -> Iterator[Encoded]:
+def _main_piece(task: Task) -> bytes:
+    """A task's encoding without its province progress."""
+    progress = task.progress
+    provinces, progress.provinces = progress.provinces, {}
+    try:
+        return _encode(task)
+    finally:
+        progress.provinces = provinces
+
+
+def _province_piece(task: Task) -> bytes:
+    if isinstance(task.progress.provinces, Withheld):  # never filed as "none recorded"
+        raise TypeError("a list read without its province progress")
+    return _encode(task.progress.provinces)
+
+
+def task_pieces(task: Task) -> tuple[bytes, bytes]:
+    """A task's two pieces of an entry: its encoding without its province progress (in
+    the list), and that progress's (in the progress)."""
+    return _main_piece(task), _province_piece(task)
+
+
+def _pieces(tl: TaskList, reuse: Reuse, which: int) -> Iterator[Encoded]:
+    """Each task's piece ``which`` (0: in the list, 1: its province progress); ``reuse``:
+    each task's pieces where they are at hand (None where not): the entry a write read
+    holds those of every task it did not change."""
+    make = _province_piece if which else _main_piece
+    for i, task in enumerate(tl.tasks):
+        known = reuse[i] if reuse is not None else None
+        yield make(task) if known is None else known[which]
+
+
+def _list_pieces(tl: TaskList, reuse: Reuse = None) -> Iterator[Encoded]:
     """The encoding of ``tl`` without its history and its tasks' province progress, a
     task at a time: the bytes msgspec gives it whole (the tests hold them equal), never
     all in memory at once (75 MB at 10,000 tasks)."""
     from dataclasses import replace
 
-    import msgspec
-
     from .lazyhistory import array_header
 
-    encode = msgspec.msgpack.Encoder().encode
-    rest = encode(replace(tl, tasks=[], history=[]))
+    rest = _encode(replace(tl, tasks=[], history=[]))
     if not rest.endswith(_EMPTY_END):  # fields in another order: whole, then
-        yield encode(replace(tl, history=[]))
+        yield _encode(replace(tl, history=[]))
         return
     yield rest[: -len(_EMPTY_END)]
     yield b"\xa5tasks" + array_header(len(tl.tasks))
-    for task in tl.tasks:
-        progress = task.progress
-        provinces, progress.provinces = progress.provinces, {}
-        try:
-            piece = encode(task)
-        finally:
-            progress.provinces = provinces
-        yield piece
+    yield from _pieces(tl, reuse, 0)
     yield b"\xa7history\x90"
 
 
-def _province_pieces(tl: TaskList) -> Iterator[Encoded]:
+def _province_pieces(tl: TaskList, reuse: Reuse = None) -> Iterator[Encoded]:
     """Each task's province progress, a list in the tasks' order, a task at a time."""
-    import msgspec
-
     from .lazyhistory import array_header
 
-    encode = msgspec.msgpack.Encoder().encode
     yield array_header(len(tl.tasks))
-    for task in tl.tasks:
-        if isinstance(task.progress.provinces, Withheld):  # never filed as "none recorded"
-            raise TypeError("a list read without its province progress")
-        yield encode(task.progress.provinces)
+    yield from _pieces(tl, reuse, 1)
 
 
 def _write_entry(
-    fh: BinaryIO, tl: TaskList, spans: Spans | None, history: Sequence[Encoded] | None
+    fh: BinaryIO,
+    tl: TaskList,
+    spans: Spans | None,
+    history: Sequence[Encoded] | None,
+    reuse: Reuse = None,
 ) -> None:
     """Write an entry, its pieces as they are made; the head, which gives their
     lengths, is filled in last."""
@@ -284,8 +331,8 @@ def _write_entry(
 
     start = fh.tell()
     fh.write(bytes(_HEAD))
-    main = sum(fh.write(piece) for piece in _list_pieces(tl))
-    provinces = sum(fh.write(piece) for piece in _province_pieces(tl))
+    main = sum(fh.write(piece) for piece in _list_pieces(tl, reuse))
+    provinces = sum(fh.write(piece) for piece in _province_pieces(tl, reuse))
     where = fh.write(msgspec.msgpack.encode(spans))
     if history is None:
         from .lazyhistory import array_header
@@ -320,8 +367,9 @@ def _decode(
     spans: bool,
     provinces: bool | str,
     tail: bytes | None = None,
-) -> tuple[TaskList, Spans | None, Encoded | None]:
-    """``tail``: the history, where it was read apart from the rest of ``data``."""
+) -> Decoded:
+    """``tail``: the history, where it was read apart from the rest of ``data``; with
+    ``spans`` (for a write), each task's pieces too."""
     main, progress, where = _sizes(data)
     if len(data) < _needed(data, history, spans, provinces):
         raise ValueError("a truncated entry")
@@ -345,6 +393,7 @@ def _decode(
             task.progress.provinces = WITHHELD
     at += progress
     layout = _decoder("spans").decode(view[at : at + where]) if spans else None
+    pieces = _task_pieces_of(view[_HEAD:], main, progress) if spans else None
     encoded = None
     if history:
         buffer, start = (data, at + where) if tail is None else (tail, 0)
@@ -356,7 +405,19 @@ def _decode(
         else:
             encoded = memoryview(buffer)[start:]
             tl.history = _decoder("history").decode(encoded)
-    return tl, layout, encoded
+    return tl, layout, encoded, pieces
+
+
+def _task_pieces_of(view: memoryview, main: int, progress: int) -> list[tuple[Encoded, Encoded]]:
+    """Each task's pieces (:func:`task_pieces`) in an entry's list and progress, as views
+    of them (left undecoded: msgspec steps over them)."""
+    tasks = _decoder("list, raw").decode(view[:main]).get("tasks")
+    each = zip(
+        _decoder("raw items").decode(tasks),
+        _decoder("raw items").decode(view[main : main + progress]),
+        strict=True,
+    )
+    return [(memoryview(a), memoryview(b)) for a, b in each]
 
 
 def _needed(head: bytes | bytearray, history: bool, spans: bool, provinces: bool | str) -> int:
@@ -380,16 +441,30 @@ def get_by_key(digest: str, history: bool = True, provinces: bool | str = True) 
     return found[0] if found else None
 
 
-def get_for_write(raw: bytes) -> tuple[TaskList, Spans | None, Encoded] | None:
-    """The whole list filed under ``raw``, the spans of its parts and its history as
-    MessagePack (for a write). The list's history is an
-    :class:`ipq.lazyhistory.EncodedHistory` of those bytes."""
-    return _entry(key(raw), True, True, True) if enabled() else None  # type: ignore[return-value]
+class ForWrite(NamedTuple):
+    """What a write reads: the whole list, the spans of its parts; where it came from
+    an entry, its history as MessagePack (the list's history an
+    :class:`ipq.lazyhistory.EncodedHistory` of it) and each task's pieces
+    (:func:`task_pieces`, views of the entry's bytes); the key of the bytes read (None
+    with the cache off)."""
+
+    tl: TaskList
+    spans: Spans | None
+    history: Encoded | None
+    pieces: list[tuple[Encoded, Encoded]] | None
+    key: str | None
 
 
-def _entry(
-    digest: str, history: bool, spans: bool, provinces: bool | str
-) -> tuple[TaskList, Spans | None, Encoded | None] | None:
+def get_for_write(raw: bytes, digest: str | None = None) -> ForWrite | None:
+    """The entry filed under ``raw`` (whose key is ``digest``, where it is known)."""
+    if not enabled():
+        return None
+    digest = digest or key(raw)
+    found = _entry(digest, True, True, True)
+    return None if found is None else ForWrite(*found, digest)
+
+
+def _entry(digest: str, history: bool, spans: bool, provinces: bool | str) -> Decoded | None:
     from .util import no_gc
 
     try:
@@ -438,12 +513,13 @@ def _trusted_file(name: str) -> Iterator[BufferedReader | None]:
         os.close(fd)
 
 
-def discard(raw: bytes) -> None:
-    """Forget the entry for bytes that no file holds any more (after a write)."""
+def discard(digest: str) -> None:
+    """Forget the entry for bytes that no file holds any more (after a write), by their
+    key (:func:`key`)."""
     folder = _trusted_directory(create=False) if enabled() else None
     if folder is not None:
         with suppress(OSError):
-            (folder / f"{key(raw)}{SUFFIX}").unlink()
+            (folder / f"{digest}{SUFFIX}").unlink()
 
 
 def put(
@@ -451,12 +527,14 @@ def put(
     parsed: TaskList,
     spans: Spans | None = None,
     history: Sequence[Encoded] | None = None,
+    reuse: Reuse = None,
 ) -> None:
     """File ``parsed`` under ``raw`` (the bytes, or the pieces they are written from):
     call only with a list parsed from exactly those bytes (or proven by
-    :mod:`ipq.parts` to be what their parse gives), ``spans`` its parts."""
+    :mod:`ipq.parts` to be what their parse gives), ``spans`` its parts; ``history``
+    and ``reuse``: see :func:`encode_entry`."""
     if enabled():
-        put_under(key(raw), parsed, spans, history)
+        put_under(key(raw), parsed, spans, history, reuse)
 
 
 def put_under(
@@ -464,10 +542,11 @@ def put_under(
     parsed: TaskList,
     spans: Spans | None = None,
     history: Sequence[Encoded] | None = None,
+    reuse: Reuse = None,
 ) -> None:
     """:func:`put` under the key of those bytes (:func:`key`)."""
     if enabled():
-        _replace(f"{digest}{SUFFIX}", lambda fh: _write_entry(fh, parsed, spans, history))
+        _replace(f"{digest}{SUFFIX}", lambda fh: _write_entry(fh, parsed, spans, history, reuse))
 
 
 def _replace(name: str, write: Callable[[BinaryIO], object]) -> None:

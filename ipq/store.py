@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import DataFileError
 
 if TYPE_CHECKING:
+    from .cache import ForWrite
     from .lazyhistory import Encoded
     from .models import Change, TaskList
     from .parts import Spans
@@ -197,17 +198,19 @@ def _parse_taken(
     return tl
 
 
-def parse_for_write(raw: bytes, name: str) -> tuple[TaskList, Spans | None, Encoded | None]:
+def parse_for_write(raw: bytes, name: str) -> ForWrite:
     """:func:`parse` with its history, where its parts are (see :mod:`ipq.parts`), and
-    the history as MessagePack where the cache had it."""
+    what the cache has of it (:class:`ipq.cache.ForWrite`)."""
     from . import cache
 
-    found = cache.get_for_write(raw)
+    digest = cache.key(raw) if cache.enabled() else None
+    found = cache.get_for_write(raw, digest) if digest else None
     if found is not None:
         return found
     tl, spans = parse_fresh_spans(raw, name)
-    cache.put(raw, tl, spans)
-    return tl, spans, None
+    if digest:
+        cache.put_under(digest, tl, spans)
+    return cache.ForWrite(tl, spans, None, None, digest)
 
 
 def parse_fresh(raw: bytes, name: str) -> TaskList:
@@ -587,8 +590,9 @@ def modify(
         if exists:
             check_replaceable(target)
         raw = read_bytes(source)
-        tl, spans, history = parse_for_write(raw, source.name)
-        before = Snapshot.of(tl, history) if spans is not None else None
+        read = parse_for_write(raw, source.name)
+        tl, spans = read.tl, read.spans
+        before = Snapshot.of(tl, read.history, read.pieces) if spans is not None else None
         history_before = len(tl.history)
         changes = change(tl)
         if not changes:  # nothing changed: nothing is written, no copy is made
@@ -599,10 +603,11 @@ def modify(
         by_parts = None
         if spans is not None and before is not None:
             by_parts = prove(raw, spans, before, tl, tasks, groups, kept, target.name)
-        encoded = None
+        encoded = reuse = None
         content: bytes | list[Encoded]
         if by_parts is not None:
-            content, spans, proof, encoded = by_parts.content, by_parts.spans, tl, by_parts.history
+            content, spans, proof = by_parts.content, by_parts.spans, tl
+            encoded, reuse = by_parts.history, by_parts.reuse
         else:
             if isinstance(tl.history, EncodedHistory):
                 tl.history = tl.history.decoded()  # the whole list, for pydantic
@@ -610,9 +615,9 @@ def modify(
             content, proof, spans = proven_content(raw, intended, target.name, tasks, groups, kept)
         _remove_stale_temporaries(target)
         write_atomic(target, content)
-        cache.put(content, proof, spans, encoded)  # what exactly these bytes parse to
-        if source == target:
-            cache.discard(raw)  # the old bytes are gone: their entry would only take room
+        cache.put(content, proof, spans, encoded, reuse)  # what exactly these bytes parse to
+        if source == target and read.key is not None:
+            cache.discard(read.key)  # the old bytes are gone: their entry would only take room
     return changes, Saved(target, not exists, proof, by_parts is not None)
 
 

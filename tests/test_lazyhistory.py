@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ipq import cache, parts
 from ipq.lazyhistory import EncodedHistory
 from ipq.ledger import mark
-from ipq.models import Change, TaskList, earlier_keys
+from ipq.models import Change, Progress, TaskList, earlier_keys
 from ipq.store import Location, modify, parse_fresh_spans, read_bytes
 
 
@@ -150,9 +150,10 @@ def test_a_write_that_changes_an_old_entry_is_proven_whole(long_history: Path) -
     raw = read_bytes(long_history)
     found = cache.get_for_write(raw)
     assert found is not None
-    tl, spans, history = found
+    tl, spans = found.tl, found.spans
     assert isinstance(tl.history, EncodedHistory) and spans is not None
-    before = parts.Snapshot.of(tl, history)
+    assert found.pieces is not None and found.history is not None
+    before = parts.Snapshot.of(tl, found.history, found.pieces)
     kept = len(tl.history)
     changes = mark(tl, ["3"], "in_progress")
     tasks = {ch.task for ch in changes if ch.task is not None}
@@ -160,6 +161,18 @@ def test_a_write_that_changes_an_old_entry_is_proven_whole(long_history: Path) -
     def proven() -> bool:
         return parts.prove(raw, spans, before, tl, tasks, set(), kept, "x") is not None
 
+    assert proven()
+    # a task it does not report, against the entry's own bytes of it
+    provinces = tl.tasks[6].progress.provinces
+    was_provinces = dict(provinces)
+    provinces["浙江省"] = {1: Progress(status="done", note="未报告")}
+    assert not proven()
+    provinces.clear()
+    provinces.update(was_provinces)
+    assert proven()
+    tl.tasks[7].title += "。"
+    assert not proven()
+    tl.tasks[7].title = tl.tasks[7].title[:-1]
     assert proven()
     was = tl.history[7].note
     tl.history[7].note = "改过"

@@ -72,6 +72,10 @@ def _entry_is_a_full_parse(path: Path) -> tuple[TaskList, parts.Spans | None]:
     assert entry is not None
     assert entry[:2] == fresh  # the list and the spans a full parse gives
     assert entry[2] == msgspec.msgpack.encode(fresh[0].history)
+    # byte for byte the entry a full parse files (a write reuses the old entry's pieces
+    # of the tasks it did not change)
+    filed = (cache.directory() / f"{cache.key(raw)}{cache.SUFFIX}").read_bytes()
+    assert filed == cache.encode_entry(*fresh)
     return fresh
 
 
