@@ -22,6 +22,7 @@ from .query import (
     is_overdue,
     national_overdue,
     national_status,
+    overdue_key,
     to_confirm,
 )
 from .typeset import cjk, console, para
@@ -365,8 +366,10 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
         _print_obligations_narrow(obs, as_of)
         return
     numbers = [o.number for o in obs.items]
+    width = 0  # the cells the table takes (fix_widths)
 
     def table() -> Table:
+        nonlocal width
         made = new_table(
             ("编号", {**SHORT, "justify": "right", "width": max(4, *map(len, numbers))}),
             ("任务", {**FOLD, "ratio": 2}),
@@ -377,7 +380,7 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
             ("状态", {**FOLD, "width": 8}),
             title=f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）",
         )
-        fix_widths(made, out.width)
+        width = fix_widths(made, out.width)
         return made
 
     rows = [
@@ -395,7 +398,9 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
     if obs.items:
         from .grid import Grid
 
-        out.print(Grid(table, rows))  # as Rich prints the table, in a fraction of the time
+        grid = Grid(table, rows)  # as Rich prints the table, in a fraction of the time
+        # a table that fits has no line to crop: Rich need not measure its lines again
+        out.print(grid, crop=width > out.width)
     else:
         out.print("没有符合条件的地方举措。")
     out.print(para(obligations_summary(obs)))
@@ -435,8 +440,9 @@ def narrow_obligations(obs: Obligations, as_of: date) -> list[Any]:
     return [*parts, Text(), para(obligations_summary(obs))]
 
 
-def fix_widths(table: Table, total: int) -> None:
-    """Give the ratio columns their widths up front, as Rich would share them out.
+def fix_widths(table: Table, total: int) -> int:
+    """Give the ratio columns their widths up front, as Rich would share them out;
+    returns the cells the table then takes (``total``, where its columns fit in it).
 
     Rich otherwise measures every cell of every row to lay the table out; for a
     province's obligations on a large list that is a tenth of the time.
@@ -455,6 +461,7 @@ def fix_widths(table: Table, total: int) -> None:
     for c in flexible:
         c.ratio = None
     table.expand = False
+    return borders + fixed + room
 
 
 def obligations_summary(obs: Obligations) -> str:
@@ -718,9 +725,10 @@ def print_board(b: Board) -> None:
     body = []
     done = [0] * len(b.duties)
     late = [0] * len(b.duties)
-    # a cell's text follows from its level, status and lateness: made once for each of
-    # the dozen there are, not for each of the board's 30,000 cells
-    texts: dict[tuple[str, str, bool], str] = {}
+    # a cell's text and lateness follow from what decides whether it is late (its
+    # level, status and deadline): made once for each of the twenty or so there are, not
+    # for each of the board's 30,000 cells
+    texts: dict[tuple[Any, ...], tuple[str, bool]] = {}
     for row in b.rows:
         cells = []
         for i, state in enumerate(row.cells.values()):
@@ -728,11 +736,12 @@ def print_board(b: Board) -> None:
                 cells.append("")
                 continue
             status = state.progress.status
-            overdue = is_overdue(state.task.deadline, status, b.as_of, state.level)
-            key = (state.level, status, overdue)
-            text = texts.get(key)
-            if text is None:
-                text = texts[key] = board_cell(state, b.as_of, overdue)
+            key = overdue_key(state.task.deadline, status, b.as_of, state.level)
+            made = texts.get(key)
+            if made is None:
+                overdue = is_overdue(state.task.deadline, status, b.as_of, state.level)
+                made = texts[key] = (board_cell(state, b.as_of, overdue), overdue)
+            text, overdue = made
             cells.append(text)
             done[i] += status == "done"
             late[i] += overdue

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from ipq.errors import UnknownName
+from ipq.models import STATUSES
 from ipq.names import PROVINCE_NAMES, resolve_province
 from ipq.store import parse_fresh
 
@@ -458,3 +459,24 @@ def test_a_file_in_the_old_shape_loads_and_undoes(data_copy: Path) -> None:
     run(data_copy, "undo")
     assert as_json(data_copy, "show", "8")["status"] == "todo"
     assert parse_fresh(data_copy.read_bytes(), "x").history == []
+
+
+def test_what_decides_lateness_is_all_that_does() -> None:
+    """Board and tally work out a state's lateness once per overdue_key: every input
+    with one key has one answer, whatever else differs (the date, the deadline's text)."""
+    from datetime import date, timedelta
+    from itertools import product
+
+    from ipq.models import Deadline
+    from ipq.query import LEVELS, is_overdue, overdue_key
+
+    as_of = date(2019, 9, 1)
+    answers: dict[tuple[Any, ...], set[bool]] = {}
+    for days, kind, status, level in product(
+        (-400, -1, 0, 1, 30), ("milestone", "completion"), STATUSES, (*LEVELS, None)
+    ):
+        deadline = Deadline(text=f"{days}", due=as_of + timedelta(days=days), kind=kind)
+        key = overdue_key(deadline, status, as_of, level)
+        answers.setdefault(key, set()).add(is_overdue(deadline, status, as_of, level))
+    assert all(len(found) == 1 for found in answers.values())
+    assert {True, False} <= set().union(*answers.values())

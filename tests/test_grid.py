@@ -177,6 +177,35 @@ def test_a_board_wider_than_the_terminal_is_printed_in_blocks(
     assert all(isinstance(block, Grid) for block in uncropped)
 
 
+@pytest.mark.parametrize("columns", ["100", "120", "161"])
+def test_obligations_fit_the_terminal_and_print_uncropped_as_cropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: str
+) -> None:
+    """The obligations table is laid out to the terminal's width, so its lines need no
+    cropping: printed without (fast), they are the bytes cropping gives."""
+    from rich.cells import cell_len
+
+    path = _generated(tmp_path, 60)
+    args = ["obligations", "-p", "浙江", "--as-of", "2019-09-01", "-f", str(path)]
+    plain = invoke(*args, env={"COLUMNS": columns})
+    coloured = invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"})
+    assert plain.exit_code == coloured.exit_code == 0
+    lines = plain.stdout.splitlines()
+    assert len(lines) > 100 and max(map(cell_len, lines)) == int(columns)
+    printed = Console.print
+    uncropped = []
+
+    def cropped(self: Console, *objects: object, **kwargs: object) -> None:
+        if kwargs.pop("crop", True) is False:
+            uncropped.append(objects[0])
+        printed(self, *objects, crop=True, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Console, "print", cropped)
+    assert invoke(*args, env={"COLUMNS": columns}).stdout == plain.stdout
+    assert invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"}).stdout == coloured.stdout
+    assert len(uncropped) == 2 and all(isinstance(g, Grid) for g in uncropped)
+
+
 @pytest.mark.parametrize(("width", "color"), [(60, False), (80, True), (99, False)])
 def test_the_narrow_obligations_print_as_one_group_as_they_did_piece_by_piece(
     tl: object, width: int, color: bool
