@@ -130,6 +130,20 @@ def _generated(tmp_path: Path, tasks: int) -> Path:
     return path
 
 
+def _always_cropped(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Make every print crop its lines; what was to be printed uncropped is listed."""
+    printed = Console.print
+    uncropped: list[object] = []
+
+    def cropped(self: Console, *objects: object, **kwargs: object) -> None:
+        if kwargs.pop("crop", True) is False:
+            uncropped.append(objects[0])
+        printed(self, *objects, crop=True, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Console, "print", cropped)
+    return uncropped
+
+
 @pytest.mark.parametrize("columns", ["80", "100", "120"])
 def test_a_board_wider_than_the_terminal_is_printed_in_blocks(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, columns: str
@@ -159,18 +173,8 @@ def test_a_board_wider_than_the_terminal_is_printed_in_blocks(
     assert invoke(*args, env={"COLUMNS": columns}).stdout == res.stdout
     assert invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"}).stdout == coloured
     # a block that fits is printed uncropped: cropping it changes nothing
-    from rich.console import Console
-
-    printed = Console.print
-    uncropped = []
-
-    def cropped(self: Console, *objects: object, **kwargs: object) -> None:
-        if kwargs.pop("crop", True) is False:
-            uncropped.append(objects[0])
-        printed(self, *objects, crop=True, **kwargs)  # type: ignore[arg-type]
-
     monkeypatch.undo()
-    monkeypatch.setattr(Console, "print", cropped)
+    uncropped = _always_cropped(monkeypatch)
     assert invoke(*args, env={"COLUMNS": columns}).stdout == res.stdout
     assert invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"}).stdout == coloured
     assert len(uncropped) == 2 * len(headers)  # every block, each run
@@ -192,15 +196,7 @@ def test_obligations_fit_the_terminal_and_print_uncropped_as_cropped(
     assert plain.exit_code == coloured.exit_code == 0
     lines = plain.stdout.splitlines()
     assert len(lines) > 100 and max(map(cell_len, lines)) == int(columns)
-    printed = Console.print
-    uncropped = []
-
-    def cropped(self: Console, *objects: object, **kwargs: object) -> None:
-        if kwargs.pop("crop", True) is False:
-            uncropped.append(objects[0])
-        printed(self, *objects, crop=True, **kwargs)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(Console, "print", cropped)
+    uncropped = _always_cropped(monkeypatch)
     assert invoke(*args, env={"COLUMNS": columns}).stdout == plain.stdout
     assert invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"}).stdout == coloured.stdout
     assert len(uncropped) == 2 and all(isinstance(g, Grid) for g in uncropped)
