@@ -198,16 +198,36 @@ def _digest(part: Any) -> bytes:
     return bytes(_hash()(_encode()(part)).digest())
 
 
+def _pair_digest(pieces: tuple[Encoded, Encoded]) -> bytes:
+    """A task's two pieces of a cache entry (:func:`ipq.cache.task_pieces`) as one digest."""
+    main, provinces = pieces
+    h = _hash()(len(main).to_bytes(8, "big"))
+    h.update(main)
+    h.update(provinces)
+    return bytes(h.digest())
+
+
+#: The most bytes of an entry's tasks a write keeps to compare and reuse (see
+#: :class:`Snapshot`); a larger list's are taken as digests and let go. Kept, they add their
+#: size to the write's peak: at 10,000 tasks 100 MB, past the 500 MB it must stay under.
+KEEP_PIECES = 32 << 20
+
+
 @dataclass
 class Snapshot:
     """A list's parts as they were before a change, to tell what the change touched;
     and what the rules of the untouched parts read of the others (see
-    :func:`ipq.models.reference_problems`). Each task as its pieces of a cache entry
-    (:func:`ipq.cache.task_pieces`): where the list came from an entry, that entry's
-    own bytes (nothing encoded before the change), else their digests."""
+    :func:`ipq.models.reference_problems`).
+
+    Each task as its pieces of a cache entry (:func:`ipq.cache.task_pieces`): where the
+    list came from an entry, that entry's own bytes (nothing encoded before the change;
+    after it, each task's pieces are compared with them and, where equal, reused by the
+    new entry), or where they are large (:data:`KEEP_PIECES`), their digests; from a
+    fresh parse, the digests of their encodings."""
 
     head: bytes
-    tasks: list[tuple[Encoded, Encoded]] | list[bytes]
+    tasks: list[bytes]  # each task's pieces' digest (empty where ``pieces`` are kept)
+    pieces: list[tuple[Encoded, Encoded]] | None  # each task's pieces, views of its entry
     groups: list[bytes]
     history: Encoded
     group_names: list[str]
@@ -221,12 +241,19 @@ class Snapshot:
         pieces: list[tuple[Encoded, Encoded]] | None = None,
     ) -> Snapshot:
         """``history``: the history as MessagePack, and ``pieces`` each task's pieces,
-        where they are at hand (the cache's)."""
+        where they are at hand (the cache's; kept up to :data:`KEEP_PIECES` bytes, else
+        only their digests: the caller lets them go)."""
         from .cache import task_pieces
 
+        if pieces is not None and sum(len(a) + len(b) for a, b in pieces) <= KEEP_PIECES:
+            digests: list[bytes] = []
+        else:
+            digests = [_pair_digest(p) for p in (pieces or map(task_pieces, tl.tasks))]
+            pieces = None
         return cls(
             _digest((tl.meta, tl.categories, tl.departments)),
-            pieces if pieces is not None else [_digest(task_pieces(t)) for t in tl.tasks],
+            digests,
+            pieces,
             [_digest(g) for g in tl.groups],
             _encode()(tl.history) if history is None else history,
             [g.name for g in tl.groups],
@@ -242,11 +269,12 @@ class Snapshot:
         self, tl: TaskList, tasks: set[int], groups: set[int]
     ) -> list[tuple[Encoded, Encoded] | None] | None:
         """:meth:`unchanged`: None where not; else each task's pieces of a cache entry
-        where they are known: the old ones of every task not changed, where the list
-        came from an entry."""
+        where they are at hand: the old ones of every task not changed, where they were
+        kept (None where not)."""
         from .cache import task_pieces
 
-        if len(tl.tasks) != len(self.tasks) or len(tl.groups) != len(self.groups):
+        count = len(self.tasks) if self.pieces is None else len(self.pieces)
+        if len(tl.tasks) != count or len(tl.groups) != len(self.groups):
             return None
         if _digest((tl.meta, tl.categories, tl.departments)) != self.head:
             return None
@@ -260,16 +288,18 @@ class Snapshot:
         if any(i not in groups and _digest(g) != self.groups[i] for i, g in enumerate(tl.groups)):
             return None
         kept: list[tuple[Encoded, Encoded] | None] = [None] * len(tl.tasks)
-        for i, (task, before) in enumerate(zip(tl.tasks, self.tasks, strict=True)):
+        for i, task in enumerate(tl.tasks):
             if i in tasks:
                 continue
             now = task_pieces(task)
-            if isinstance(before, tuple):  # the entry's pieces (views: compared by bytes)
-                if now[0] != before[0] or now[1] != before[1]:
+            if self.pieces is None:
+                if _pair_digest(now) != self.tasks[i]:
                     return None
-                kept[i] = before
-            elif _digest(now) != before:
+                continue
+            before = self.pieces[i]  # views of the entry: compared by their bytes
+            if now[0] != before[0] or now[1] != before[1]:
                 return None
+            kept[i] = before
         return kept
 
     def history_after(self, tl: TaskList, kept: int) -> list[Encoded] | None:

@@ -108,13 +108,18 @@ def test_writes_by_parts_are_what_a_full_parse_gives(tmp_path: Path, steps: list
     _run(path, steps)
 
 
+@pytest.mark.parametrize("keep", ["pieces", "digests"])
 def test_marks_and_undos_are_proven_by_their_parts(
-    data_copy: Path, monkeypatch: pytest.MonkeyPatch
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch, keep: str
 ) -> None:
-    """The common writes take the short way, and write what the slow way would."""
+    """The common writes take the short way, and write what the slow way would: from
+    the old entry's pieces kept, or (a list too large to keep them) their digests."""
     import itertools
 
     from ipq import ledger
+
+    if keep == "digests":
+        monkeypatch.setattr(parts, "KEEP_PIECES", 0)
 
     def same_stamps() -> None:  # the two runs' entries alike: same times, same ids
         counter = itertools.count()
