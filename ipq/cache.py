@@ -10,7 +10,10 @@ it is kept in the user's cache directory. What makes it safe to trust:
   and validated from exactly the bytes it is filed under, or, after a write,
   with the list :mod:`ipq.parts` proved those bytes parse to: every byte of
   them parsed, the old ones when the file was read, the new ones alone by the
-  same parser, under conditions that make the two parses one (see there).
+  same parser, under conditions that make the two parses one (see there). Its
+  entry may take the old entry's bytes of the tasks the write did not change,
+  only where they equal those tasks' encodings byte for byte
+  (:meth:`ipq.parts.Snapshot.kept_pieces`): the entry is the one the list encodes to.
 * **The key covers the rules.** A key is a hash of the file's bytes together
   with ipq's version and the source of the modules that decide what a valid
   list is (models, validation, names, YAML reading), so a changed rule never
