@@ -395,14 +395,124 @@ def _fit(line: str, width: int) -> str:
 
 def _wrapped(text: str, width: int) -> list[str]:
     """A cjk cell's lines, as KinsokuText.wrap and a left-justified column make them."""
+    return [_fit(line, width) for line in _broken(text, width)]
+
+
+def _broken(text: str, width: int) -> list[str]:
+    """Plain text's lines as KinsokuText.wrap makes them (not padded)."""
     from .typeset import terminal_breaks
 
     lines = []
     for paragraph in text.split("\n"):
         cuts = [0, *terminal_breaks(paragraph, width), len(paragraph)]
         for start, end in zip(cuts, cuts[1:], strict=False):
-            lines.append(_fit(paragraph[start:end].rstrip().lstrip(" "), width))
+            lines.append(paragraph[start:end].rstrip().lstrip(" "))
     return lines
+
+
+@dataclass(frozen=True, slots=True)
+class Paragraph:
+    """A paragraph of :func:`~ipq.typeset.cjk` text in ``style``, printed as ``layout``
+    says: ``"text"``, the text itself (an empty one: an empty line); ``"fit"``, as wide
+    as its longest line (:func:`~ipq.typeset.para`); ``"indent"``, indented by
+    ``indent`` cells and as wide as the terminal (Rich's ``Padding``); ``"plain"``, a
+    plain Rich ``Text``, broken as Rich breaks Latin text (which Rich prints)."""
+
+    text: str
+    style: str = ""
+    layout: str = "text"
+    indent: int = 0
+
+    def rich(self) -> Any:
+        """What Rich prints for it."""
+        from rich.padding import Padding
+
+        from .typeset import cjk, para
+
+        if self.layout == "fit":
+            return para(self.text, self.style)
+        if self.layout == "indent":
+            return Padding(cjk(self.text, self.style), (0, 0, 0, self.indent))
+        if self.layout == "plain":
+            from rich.text import Text
+
+            return Text(self.text, self.style)
+        return cjk(self.text, self.style)
+
+
+class Paragraphs:
+    """Paragraphs (the cards of a narrow layout: thousands of lines) printed one after
+    another as Rich prints them as a group, without its work per paragraph (a Text, a
+    Padding, their measuring, lines and padding: most of the layout's time). Laid out
+    by the grid's rules (:func:`_broken`, padding to the width as Rich's ``Padding``
+    pads); where a text is not plain (a control character), the width too narrow for
+    a wide character, or the first ``check`` paragraphs not what Rich makes of them,
+    segment by segment with their styles, Rich prints them all."""
+
+    def __init__(self, paragraphs: Sequence[Paragraph], check: int = 5) -> None:
+        self.paragraphs = list(paragraphs)
+        self.check = check
+
+    def _rich(self) -> Any:
+        from rich.console import Group
+
+        return Group(*(p.rich() for p in self.paragraphs))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from rich.segment import Segment
+
+        width = options.max_width
+        usable = all(
+            p.layout != "plain"
+            and (p.text or p.layout == "text")  # an empty padded one: Rich prints no line
+            and _plain(p.text, True)
+            and width - p.indent >= 2
+            for p in self.paragraphs
+        )
+        made = [self._lines(p, console, width) for p in self.paragraphs] if usable else []
+        mine = [lines for lines in made if lines is not None]
+        usable = usable and len(mine) == len(made)
+        if usable:
+            for p, lines in zip(self.paragraphs[: self.check], mine, strict=False):
+                rendered = Segment.split_lines(console.render(p.rich(), options))
+                if [_merged(line) for line in rendered] != [_merged(line) for line in lines]:
+                    usable = False
+                    break
+        if not usable:
+            yield self._rich()
+            return
+        new_line = Segment.line()
+        for lines in mine:
+            for line in lines:
+                yield from line
+                yield new_line
+
+    @staticmethod
+    def _lines(p: Paragraph, console: Console, width: int) -> list[list[Segment]] | None:
+        """The paragraph's lines; None where Rich is to print it (one that would be
+        as wide as nothing: Rich prints no line of it)."""
+        from rich.cells import cell_len
+        from rich.segment import Segment
+        from rich.style import Style
+
+        style = console.get_style(p.style) if p.style else None
+        if p.layout == "text":
+            return [[Segment(line, style)] for line in _broken(p.text, width)]
+        left: list[Segment] = []
+        if p.layout == "fit":
+            widest = max((cell_len(line) for line in p.text.splitlines()), default=0)
+            if widest < 1:
+                return None
+            width = min(widest, width)
+        else:
+            width -= p.indent
+            left = [Segment(" " * p.indent, Style())]
+        out = []
+        for line in _broken(p.text, width):
+            pad = width - cell_len(line)
+            text = [Segment(line, style)] if line else []
+            out.append([*left, *text, *([Segment(" " * pad, Style())] if pad else [])])
+        return out
 
 
 @lru_cache(maxsize=4096)

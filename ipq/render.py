@@ -33,7 +33,7 @@ __all__ = ["cjk", "console", "para"]  # (cli and helpdoc print through these)
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from .grid import Cell
+    from .grid import Cell, Paragraph
 
 
 # -- JSON -------------------------------------------------------------------
@@ -409,35 +409,35 @@ def print_obligations(obs: Obligations, as_of: date) -> None:
 def _print_obligations_narrow(obs: Obligations, as_of: date) -> None:
     """Each duty as a heading line (number, task, status) with its requirement and
     deadline under it, and the measures as a paragraph under those. Printed as one
-    group: a print per line asked the terminal its size thousands of times."""
-    from rich.console import Group
+    group of paragraphs: a print per line asked the terminal its size thousands of
+    times, and Rich's work per paragraph was most of the rest (see
+    :class:`ipq.grid.Paragraphs`)."""
+    from .grid import Paragraphs
 
-    console().print(Group(*narrow_obligations(obs, as_of)))
+    out = console()
+    # wrapped to the width: no line to crop, unless one too narrow for a wide character
+    out.print(Paragraphs(narrow_obligations(obs, as_of)), crop=out.width < 8)
 
 
-def narrow_obligations(obs: Obligations, as_of: date) -> list[Any]:
-    """The narrow layout's pieces, in order (an empty Text: an empty line)."""
-    from rich.padding import Padding
-    from rich.text import Text
+def narrow_obligations(obs: Obligations, as_of: date) -> list[Paragraph]:
+    """The narrow layout's paragraphs, in order (an empty text: an empty line)."""
+    from .grid import Paragraph
 
-    parts: list[Any] = [
-        cjk(f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）", "bold")
-    ]
+    title = f"{obs.province}的任务（《2019年推动知识产权高质量发展任务清单》）"
+    parts = [Paragraph(title, "bold")]
     if not obs.items:
-        parts.append(Text("没有符合条件的地方举措。"))
+        parts.append(Paragraph("没有符合条件的地方举措。", layout="plain"))
     for ob in obs.items:
         t = ob.task
         status = status_text(ob.progress.status, t.deadline, as_of, ob.level)
+        rule = f"{LEVEL_LABELS[ob.level]}（{ob.duty.rule.text}）· {t.deadline.text}"
         parts += [
-            Text(),
-            para(f"{ob.number}  {t.title}  【{status}】", "bold"),
-            Padding(
-                cjk(f"{LEVEL_LABELS[ob.level]}（{ob.duty.rule.text}）· {t.deadline.text}", "dim"),
-                (0, 0, 0, 4),
-            ),
-            Padding(cjk(ob.duty.measures), (0, 0, 0, 4)),
+            Paragraph(""),
+            Paragraph(f"{ob.number}  {t.title}  【{status}】", "bold", "fit"),
+            Paragraph(rule, "dim", "indent", 4),
+            Paragraph(ob.duty.measures, layout="indent", indent=4),
         ]
-    return [*parts, Text(), para(obligations_summary(obs))]
+    return [*parts, Paragraph(""), Paragraph(obligations_summary(obs), layout="fit")]
 
 
 def fix_widths(table: Table, total: int) -> int:

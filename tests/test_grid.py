@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from rich.console import Console
 from rich.table import Table
 
-from ipq.grid import Grid, Styled
+from ipq.grid import Grid, Paragraph, Paragraphs, Styled
 from ipq.render import FOLD, SHORT, fix_widths, new_table
 from ipq.typeset import cjk
 
@@ -206,16 +206,60 @@ def test_obligations_fit_the_terminal_and_print_uncropped_as_cropped(
 def test_the_narrow_obligations_print_as_one_group_as_they_did_piece_by_piece(
     tl: object, width: int, color: bool
 ) -> None:
-    """Printed as one group (fast), the cards are the bytes printing each piece gave."""
-    from rich.console import Group
-
+    """Printed as one group of paragraphs laid out by the grid (fast), the cards are
+    the bytes printing each piece with Rich gave."""
     from ipq.query import obligations
     from ipq.render import narrow_obligations
 
     parts = narrow_obligations(obligations(tl, "浙江省"), date(2019, 9, 1))  # type: ignore[arg-type]
-    piece_by_piece = "".join(_printed(part, width, color) for part in parts)
-    assert _printed(Group(*parts), width, color) == piece_by_piece
+    piece_by_piece = "".join(_printed(part.rich(), width, color) for part in parts)
+    assert _printed(Paragraphs(parts), width, color) == piece_by_piece
     assert "【" in piece_by_piece
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            texts,
+            st.sampled_from(["", "bold", "dim"]),
+            st.sampled_from(["text", "fit", "indent", "plain"]),
+            st.sampled_from([0, 2, 4]),
+        ),
+        min_size=1,
+        max_size=8,
+    ),
+    st.sampled_from([3, 7, 20, 60, 80, 99]),
+    st.booleans(),
+    st.sampled_from([0, 1, 5]),
+)
+def test_paragraphs_print_what_rich_prints(
+    specs: list[tuple[str, str, str, int]], width: int, color: bool, check: int
+) -> None:
+    """Any texts (control characters, markup, wide and combining characters), any
+    layout, any width, checked against Rich or not: the bytes of Rich's group."""
+    from rich.console import Group
+
+    parts = [
+        Paragraph(text, style, layout, indent if layout == "indent" else 0)
+        for text, style, layout, indent in specs
+    ]
+    by_rich = _printed(Group(*(p.rich() for p in parts)), width, color)
+    assert _printed(Paragraphs(parts, check), width, color) == by_rich
+
+
+def test_paragraphs_lay_out_plain_text_themselves(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plain paragraphs that fit are laid out by the grid, not by Rich (and the same)."""
+    parts = [
+        Paragraph("浙江省的任务", "bold"),
+        Paragraph(""),
+        Paragraph("8.2  深入实施专利质量提升工程  【未开始】", "bold", "fit"),
+        Paragraph("必做（全部省份）· 年底前完成", "dim", "indent", 4),
+        Paragraph("各地要积极采取措施，" * 9, layout="indent", indent=4),
+    ]
+    by_rich = _printed(Paragraphs(parts)._rich(), 40, True)
+    monkeypatch.setattr(Paragraphs, "_rich", lambda self: pytest.fail("Rich printed them"))
+    assert _printed(Paragraphs(parts * 50), 40, True) == by_rich * 50
 
 
 LIST_COLUMNS = (
