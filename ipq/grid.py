@@ -20,8 +20,10 @@ the rows through the first that is not), compared segment by segment with their
 styles: where the two differ, or anything is not recognised (a control
 character, text Rich reads as markup, a style elsewhere), Rich prints the whole
 table. Tables made alike (the blocks of one board) are checked once
-(:class:`Checked`); the others ask Rich for their header alone. The tests hold
-the two outputs equal, byte for byte, with and without colour, at several widths.
+(:class:`Checked`); the others ask Rich for their header alone. The same rules
+print the paragraphs of a narrow layout, the obligations' cards (:class:`Paragraphs`).
+The tests hold the two outputs equal, byte for byte, with and without colour, at
+several widths.
 """
 
 from __future__ import annotations
