@@ -1289,8 +1289,14 @@ def _export_forms(tl: Any, kind: str, folder: Path, day: date, force: bool) -> N
         from rich.progress import track
 
         steps = track(list(steps), description="导出表格", console=render.console(stderr=True))
-    for unit, path in steps:
-        write_atomic(path, form_xlsx(form_of(tl, unit, kind, day, made)))
+    for done, (unit, path) in enumerate(steps):
+        try:
+            content = form_xlsx(form_of(tl, unit, kind, day, made))
+        except UserError as exc:  # a note longer than a cell holds: say whose, and how far
+            raise UserError(
+                f"{unit}的表格：{exc.message}（已导出 {done} 份，其余未导出）"
+            ) from None
+        write_atomic(path, content)
     print(f"已导出 {len(units)} 份台账表格到 {folder}", file=sys.stderr)
 
 

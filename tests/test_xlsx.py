@@ -66,3 +66,19 @@ def test_a_cell_longer_than_excel_holds_is_refused_not_cut(data_copy: Path, tmp_
     assert invoke("export", "-o", str(csv), "-f", str(data_copy)).exit_code == 0
     assert note in csv.read_text(encoding="utf-8-sig")
     assert data_copy.read_bytes() == before
+
+
+def test_a_form_for_every_province_says_whose_note_is_too_long(
+    data_copy: Path, tmp_path: Path
+) -> None:
+    run(data_copy, "mark", "4", "-p", "浙江", "-s", "in_progress", "-n", "长" * (CELL_MAX + 1))
+    folder = tmp_path / "表格"
+    res = invoke(
+        "export", "--province", "all", "-F", "xlsx", "-o", str(folder), "-f", str(data_copy)
+    )
+    assert res.exit_code == 1
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].count("浙江省的表格") == 1 and "32767" in lines[0]
+    written = sorted(p.name for p in folder.iterdir())
+    assert "浙江省.xlsx" not in written and f"已导出 {len(written)} 份" in lines[0]
+    assert all(load_workbook(folder / name)["台账"]["B2"].value for name in written)
