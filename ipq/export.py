@@ -460,6 +460,17 @@ def wrapped_lines(text: str, width: int) -> int:
     return len(lines(text, width - 1))
 
 
+def row_height(columns: list[Column], values: list[str], widths: list[int]) -> int:
+    """The height of a row of ``values`` in points: as many lines as its longest wrapped
+    cell takes (LibreOffice and WPS do not fit wrapped rows on opening), at most Excel's
+    409."""
+    wrapped = [
+        wrapped_lines(v, w) for c, v, w in zip(columns, values, widths, strict=True) if c.wrap
+    ]
+    lines = max([1, *wrapped])
+    return min(409, LINE_POINTS * lines + 4)
+
+
 def fitted_widths(columns: list[Column], rows: list[list[str]]) -> list[int]:
     """Each wrapped column's width, moved a little (more often wider: the sheet is
     scaled to the page's width when printed) so that no cell's text ends on a line
@@ -473,36 +484,25 @@ def fitted_widths(columns: list[Column], rows: list[list[str]]) -> list[int]:
 
 
 def to_xlsx(report: Report) -> bytes:
-    from .xlsx import BORDER, Book, cell_text, print_setup, text
+    from .xlsx import BORDER, TITLE, Book, cell_text, header, print_setup, put
 
     book = Book()
     ws = book.sheet("台账")
     last = len(report.columns) - 1
-    ws.merge_range(0, 0, 0, last, report.title, book.style(bold=True, font_size=14))
+    ws.merge_range(0, 0, 0, last, report.title, book.style(**TITLE))
     ws.merge_range(1, 0, 1, last, f"{report.subtitle}。{progress_line(report)}。")
     header_row = 2
-    head = book.style(
-        bold=True, bg_color="#DCE6F1", align="center", valign="vcenter", text_wrap=True, **BORDER
-    )
     widths = fitted_widths(report.columns, report.rows)
-    for i, (col, width) in enumerate(zip(report.columns, widths, strict=True)):
-        ws.write_string(header_row, i, col.header, head)
-        ws.set_column(i, i, width)
-    wrapped = book.style(valign="top", text_wrap=True, **BORDER)
-    single = book.style(valign="top", **BORDER)
+    header(book, ws, header_row, [c.header for c in report.columns], widths)
+    styles = [book.style(valign="top", text_wrap=c.wrap, **BORDER) for c in report.columns]
     for r, row in enumerate(report.rows, start=header_row + 1):
-        lines = 1
-        for i, (col, value) in enumerate(zip(report.columns, row, strict=True)):
-            style = wrapped if col.wrap else single
-            clean = cell_text(value, r, i)
-            if clean.isascii() and clean.isdigit() and len(clean) < 10:
-                ws.write_number(r, i, int(clean), style)
+        clean = [cell_text(value, r, i) for i, value in enumerate(row)]
+        for i, (value, style) in enumerate(zip(clean, styles, strict=True)):
+            if value.isascii() and value.isdigit() and len(value) < 10:
+                ws.write_number(r, i, int(value), style)
             else:
-                text(ws, r, i, clean, style)
-            if col.wrap:
-                lines = max(lines, wrapped_lines(clean, widths[i]))
-        # LibreOffice and WPS do not fit wrapped rows on opening: give each its height
-        ws.set_row(r, min(409, LINE_POINTS * lines + 4))
+                put(ws, r, i, value, style)
+        ws.set_row(r, row_height(report.columns, clean, widths))
     ws.freeze_panes(header_row + 1, 0)
     ws.autofilter(header_row, 0, header_row + len(report.rows), last)
     print_setup(ws, report.footer, header_row)
@@ -556,12 +556,12 @@ OVERDUE_FONT = "C00000"
 
 def board_xlsx(b: Board) -> bytes:
     """Provinces × duties, a cell per duty with its status in words, coloured by status."""
-    from .xlsx import Book, print_setup
+    from .xlsx import TITLE, Book, print_setup
 
     book = Book()
     ws = book.sheet("进度一览")
     title = f"各省份的地方落实举措进度一览（截至 {b.as_of.isoformat()}）"
-    ws.write_string(0, 0, title, book.style(bold=True, font_size=14))
+    ws.write_string(0, 0, title, book.style(**TITLE))
     heads = ["省份", *b.duties, "完成", "应做", "逾期", "待确认"]
     top = book.style(bold=True, align="center")
     for i, head in enumerate(heads):

@@ -29,11 +29,10 @@ from typing import Any
 from .errors import UserError
 from .export import (
     DUTY_COLUMNS,
-    LINE_POINTS,
     Column,
     duty_cells,
     fitted_widths,
-    wrapped_lines,
+    row_height,
 )
 from .ledger import Part, Target, not_applicable_problem, targets_of
 from .models import STATUS_LABELS, STATUSES, Progress, TaskList
@@ -109,7 +108,7 @@ def form_of(tl: TaskList, unit: str, kind: str, as_of: date, made: str) -> Form:
 def form_xlsx(form: Form) -> bytes:
     from xlsxwriter.utility import xl_rowcol_to_cell
 
-    from .xlsx import BORDER, Book, print_setup, text
+    from .xlsx import BORDER, TITLE, Book, header, print_setup, text
 
     book = Book()
     ws = book.sheet(FORM_SHEET)
@@ -118,7 +117,7 @@ def form_xlsx(form: Form) -> bytes:
     status_col = len(form.columns)
     typed = {"locked": False, "bg_color": "#FFF2CC"}  # where one types
 
-    ws.merge_range(0, 0, 0, last, form.title, book.style(bold=True, font_size=14))
+    ws.merge_range(0, 0, 0, last, form.title, book.style(**TITLE))
     bold = book.style(bold=True)
     for i, name in enumerate(FIELDS, start=1):
         ws.write_string(i, 0, name, bold)
@@ -136,28 +135,23 @@ def form_xlsx(form: Form) -> bytes:
         f"（截至 {form.as_of.isoformat()}），填好后交回即可导入（ipq import）。",
         book.style(text_wrap=True, valign="top"),
     )
-    header = FIRST_ROW - 2  # (FIRST_ROW counts from 1, as Excel shows rows)
+    head_row = FIRST_ROW - 2  # (FIRST_ROW counts from 1, as Excel shows rows)
     values_of = [
         [*row.cells, STATUS_LABELS[row.progress.status], row.progress.note or ""]
         for row in form.rows
     ]
     widths = fitted_widths(columns, values_of)
-    head = book.style(
-        bold=True, bg_color="#DCE6F1", align="center", valign="vcenter", text_wrap=True, **BORDER
-    )
-    for i, col in enumerate(columns):
-        ws.write_string(header, i, col.header, head)
-        ws.set_column(i, i, widths[i])
+    header(book, ws, head_row, [c.header for c in columns], widths)
+    styles = [
+        book.style(valign="top", text_wrap=c.wrap, **BORDER, **(typed if i >= status_col else {}))
+        for i, c in enumerate(columns)
+    ]
     status_cells: dict[bool, list[str]] = {True: [], False: []}  # by whether 不涉及 is allowed
-    for r, (row, values) in enumerate(zip(form.rows, values_of, strict=True), start=header + 1):
-        lines = 1
-        for i, (col, value) in enumerate(zip(columns, values, strict=True)):
-            props = {"valign": "top", "text_wrap": col.wrap, **BORDER}
-            text(ws, r, i, value, book.style(**props, **(typed if i >= status_col else {})))
-            if col.wrap:
-                lines = max(lines, wrapped_lines(value, widths[i]))
+    for r, (row, values) in enumerate(zip(form.rows, values_of, strict=True), start=head_row + 1):
+        for i, (value, style) in enumerate(zip(values, styles, strict=True)):
+            text(ws, r, i, value, style)
         status_cells[row.allow_na].append(xl_rowcol_to_cell(r, status_col))
-        ws.set_row(r, min(409, LINE_POINTS * lines + 4))
+        ws.set_row(r, row_height(columns, values, widths))
     for allow_na, cells in status_cells.items():
         if not cells:
             continue
@@ -174,8 +168,8 @@ def form_xlsx(form: Form) -> bytes:
                 "error_message": "请从下拉列表中选择：" + "、".join(allowed),
             },
         )
-    ws.freeze_panes(header + 1, 0)
-    print_setup(ws, f"{form.unit} · 截至 {form.as_of.isoformat()}", header)
+    ws.freeze_panes(head_row + 1, 0)
+    print_setup(ws, f"{form.unit} · 截至 {form.as_of.isoformat()}", head_row)
     ws.protect()  # no password: it keeps hands off the text, it is no lock
 
     ids = book.sheet(ID_SHEET)
@@ -188,11 +182,11 @@ def form_xlsx(form: Form) -> bytes:
     top = len(meta) + 1  # a blank row, then the table
     for i, name in enumerate(["row", "number", "status", "note", "updated"]):
         ids.write_string(top, i, name)
-    for r, row in enumerate(form.rows, start=top + 1):
+    for n, row in enumerate(form.rows):
         p = row.progress
-        ids.write_number(r, 0, FIRST_ROW + r - top - 1)
+        ids.write_number(top + 1 + n, 0, FIRST_ROW + n)  # the row it is on the form
         for i, value in enumerate((row.number, p.status, p.note or "", p.updated or ""), start=1):
-            text(ids, r, i, value)
+            text(ids, top + 1 + n, i, value)
     ids.protect()
     return book.bytes()
 

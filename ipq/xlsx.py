@@ -25,6 +25,11 @@ A4 = 9
 PAGE_NUMBERS = "第 &P 页 共 &N 页"
 #: The borders of a table's cells.
 BORDER = {"border": 1, "border_color": "#999999"}
+#: A sheet's title.
+TITLE = {"bold": True, "font_size": 14}
+#: A table's header row.
+HEAD = {"bold": True, "bg_color": "#DCE6F1", "align": "center", "valign": "vcenter",
+        "text_wrap": True, **BORDER}  # fmt: skip
 
 
 class Book:
@@ -77,11 +82,23 @@ def cell_text(value: str, row: int, col: int) -> str:
 
 def text(ws: Any, row: int, col: int, value: str, style: Any = None) -> None:
     """A cell of text (an empty one keeps its style)."""
-    clean = cell_text(value, row, col)
+    put(ws, row, col, cell_text(value, row, col), style)
+
+
+def put(ws: Any, row: int, col: int, clean: str, style: Any = None) -> None:
+    """:func:`text` of text already made fit for a cell (:func:`cell_text`)."""
     if clean:
         ws.write_string(row, col, clean, style)
     else:
         ws.write_blank(row, col, None, style)
+
+
+def header(book: Book, ws: Any, row: int, headers: list[str], widths: list[int]) -> None:
+    """A table's header row, and its columns' widths."""
+    style = book.style(**HEAD)
+    for i, (name, width) in enumerate(zip(headers, widths, strict=True)):
+        ws.write_string(row, i, name, style)
+        ws.set_column(i, i, width)
 
 
 def print_setup(ws: Any, footer: str, title_row: int, fit_width: bool = True) -> None:
