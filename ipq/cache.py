@@ -158,7 +158,7 @@ def _trusted_directory(create: bool) -> Path | None:
     return path if stat.S_ISDIR(st.st_mode) and _trusted(st) else None
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)  # every kind (a write asks for five: four evicted one another)
 def _decoder(kind: str) -> Any:
     """msgspec's decoder of one section of an entry (each made only where it is read:
     a read of the list alone needs neither the history's nor the spans')."""

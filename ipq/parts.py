@@ -260,17 +260,13 @@ class Snapshot:
             [(list(t.departments), len(t.duties)) for t in tl.tasks],
         )
 
-    def unchanged(self, tl: TaskList, tasks: set[int], groups: set[int]) -> bool:
-        """Whether all of ``tl`` but the given task and group indexes (and the history)
-        is as it was, and what the rules of those parts read of the changed ones too."""
-        return self.kept_pieces(tl, tasks, groups) is not None
-
     def kept_pieces(
         self, tl: TaskList, tasks: set[int], groups: set[int]
     ) -> list[tuple[Encoded, Encoded] | None] | None:
-        """:meth:`unchanged`: None where not; else each task's pieces of a cache entry
-        where they are at hand: the old ones of every task not changed, where they were
-        kept (None where not)."""
+        """None unless all of ``tl`` but the given task and group indexes (and the
+        history) is as it was, and what the rules of those parts read of the changed
+        ones too; then each task's pieces of a cache entry where they are at hand: the
+        old ones of every task not changed, where they were kept (None where not)."""
         from .cache import task_pieces
 
         count = len(self.tasks) if self.pieces is None else len(self.pieces)
@@ -518,7 +514,7 @@ def prove(
         if not _shaped(edit.text) or not _loads_to(edit, name):
             return None
     # the rest was valid, is unchanged, and what its rules read of the changed parts is
-    # too (Snapshot.unchanged): the changed parts' problems are the whole list's
+    # too (Snapshot.kept_pieces): the changed parts' problems are the whole list's
     if reference_problems(tl, changed_tasks, changed_groups, kept):
         return None
     view = memoryview(raw)  # slices of it are not copies

@@ -187,7 +187,7 @@ def _parse_taken(
     ``digest``: their cache key, where the caller has it."""
     from . import cache
 
-    if use_cache:
+    if use_cache and cache.enabled():
         digest = digest or cache.key(box[0])
         cached = cache.get_by_key(digest, history, provinces)
         if cached is not None:
