@@ -25,7 +25,11 @@ it is kept in the user's cache directory. What makes it safe to trust:
 province progress, then that progress, the parts' spans and the history, so each
 command decodes what it reads: ``list`` the list alone (each task's province
 progress :data:`WITHHELD`, which refuses any use), ``obligations`` one province's
-(:class:`Withheld` answering for it alone), a write everything.
+(:class:`Withheld` answering for it alone), a write everything but its tasks'
+province progress and history, which it holds as their bytes here, each decoded when a
+change uses it (:class:`ipq.lazyhistory.DeferredProvinces`,
+:class:`ipq.lazyhistory.EncodedHistory`): the new entry takes the bytes of those never
+used as they are.
 
 The same directory keeps the core schemas pydantic builds for the models (see
 :mod:`ipq.schemas`, which says why they are safe to use): :func:`keep`,
@@ -273,13 +277,20 @@ def _main_piece(task: Task) -> bytes:
         progress.provinces = provinces
 
 
-def _province_piece(task: Task) -> bytes:
-    if isinstance(task.progress.provinces, Withheld):  # never filed as "none recorded"
+def _province_piece(task: Task) -> Encoded:
+    from .lazyhistory import DeferredProvinces
+
+    provinces = task.progress.provinces
+    if isinstance(provinces, Withheld):  # never filed as "none recorded"
         raise TypeError("a list read without its province progress")
-    return _encode(task.progress.provinces)
+    if isinstance(provinces, DeferredProvinces):
+        if not provinces.is_decoded:  # a write's, never used: the bytes it was read from
+            return provinces.piece
+        provinces = provinces.value()  # used, and held elsewhere too (a copy's)
+    return _encode(provinces)
 
 
-def task_pieces(task: Task) -> tuple[bytes, bytes]:
+def task_pieces(task: Task) -> tuple[bytes, Encoded]:
     """A task's two pieces of an entry: its encoding without its province progress (in
     the list), and that progress's (in the progress)."""
     return _main_piece(task), _province_piece(task)
@@ -305,6 +316,9 @@ def _list_pieces(tl: TaskList, reuse: Reuse = None) -> Iterator[Encoded]:
 
     rest = _encode(replace(tl, tasks=[], history=[]))
     if not rest.endswith(_EMPTY_END):  # fields in another order: whole, then
+        from .lazyhistory import settle
+
+        settle(tl.tasks)
         yield _encode(replace(tl, history=[]))
         return
     yield rest[: -len(_EMPTY_END)]
@@ -376,11 +390,19 @@ def _decode(
     main, progress, where = _sizes(data)
     if len(data) < _needed(data, history, spans, provinces):
         raise ValueError("a truncated entry")
-    view = memoryview(data)
+    view = memoryview(data).toreadonly()  # what a write reuses of it stays as read
     at = _HEAD + main
     tl: TaskList = _decoder("list").decode(view[_HEAD:at])
-    if provinces or spans or history:
-        only = provinces if isinstance(provinces, str) and not (spans or history) else None
+    pieces = _task_pieces_of(view[_HEAD:], main, progress) if spans else None
+    if pieces is not None:  # for a write: each task's decoded when a change uses it
+        from .lazyhistory import DeferredProvinces
+
+        if len(pieces) != len(tl.tasks):
+            raise ValueError("province progress for other tasks")
+        for task, (_, piece) in zip(tl.tasks, pieces, strict=True):
+            task.progress.provinces = DeferredProvinces(task.progress, piece)  # type: ignore[assignment]
+    elif provinces or history:
+        only = provinces if isinstance(provinces, str) and not history else None
         # one province's alone: each task's provinces as raw bytes, that one's decoded
         each = _decoder("provinces, raw" if only else "provinces").decode(view[at : at + progress])
         if len(each) != len(tl.tasks):
@@ -396,7 +418,6 @@ def _decode(
             task.progress.provinces = WITHHELD
     at += progress
     layout = _decoder("spans").decode(view[at : at + where]) if spans else None
-    pieces = _task_pieces_of(view[_HEAD:], main, progress) if spans else None
     encoded = None
     if history:
         buffer, start = (data, at + where) if tail is None else (tail, 0)

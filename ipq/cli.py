@@ -1401,6 +1401,7 @@ def _import_one(
     source = ret.name + (f"，填报人 {ret.filler}" if ret.filler else "")
 
     def change(current: Any) -> Any:
+        ret.problems.clear()  # none before; a write that starts again plans again
         parts = plan(current, ret, force)
         if ret.problems:
             raise ReturnRefused(f"{ret.name}: 未导入", ret.problems)

@@ -14,6 +14,15 @@ as they are (:meth:`EncodedHistory.encoded`), and the rest is encoded and
 compared. It is a full :class:`~collections.abc.MutableSequence`: code that
 reads anything gets decoded entries, and :meth:`EncodedHistory.decoded` gives
 the plain list where one is needed (the whole-file proof, pydantic).
+
+:class:`DeferredProvinces` does the same for a task's province progress, most of a
+list's bytes: a write's list holds each task's as its bytes in the entry, decoded
+when a change first uses it. A task whose progress no change used is, by
+construction, the very bytes the cache held, which the new entry takes as they are;
+only the tasks a change read are decoded, encoded and compared.
+
+Either, when its bytes turn out not to decode, raises :class:`Damaged`: the write
+starts again from the file (:func:`ipq.store.modify`).
 """
 
 from __future__ import annotations
@@ -31,15 +40,27 @@ if TYPE_CHECKING:
 Encoded = bytes | bytearray | memoryview
 
 
+class Damaged(Exception):
+    """Bytes of a cache entry, decoded late, that do not decode: the entry is not sound."""
+
+
 @lru_cache(maxsize=1)
-def _codec() -> tuple[Any, Any, Any]:
-    from .models import Change
+def _codec() -> tuple[Any, Any, Any, Any]:
+    from .models import Change, Progress
 
     return (
         msgspec.msgpack.Decoder(list[msgspec.Raw]).decode,
         msgspec.msgpack.Decoder(Change).decode,
         msgspec.msgpack.Encoder().encode,
+        msgspec.msgpack.Decoder(dict[str, dict[int, Progress]]).decode,
     )
+
+
+def _decode(kind: int, encoded: Encoded) -> Any:
+    try:
+        return _codec()[kind](encoded)
+    except msgspec.MsgspecError as exc:
+        raise Damaged(str(exc)) from None
 
 
 def array_header(size: int) -> bytes:
@@ -86,7 +107,7 @@ class EncodedHistory(MutableSequence["Change"]):
     def _entry(self, index: int) -> Change:
         item = self._items[index]
         if isinstance(item, msgspec.Raw):
-            item = self._items[index] = _codec()[1](item)
+            item = self._items[index] = _decode(1, item)
         return item  # type: ignore[no-any-return]
 
     @overload
@@ -192,3 +213,102 @@ class EncodedHistory(MutableSequence["Change"]):
             if key in keys:
                 found.add(key)
         return found
+
+
+class DeferredProvinces:
+    """A task's province progress (``TaskProgress.provinces``) as its MessagePack bytes in
+    a cache entry, decoded when it is first used.
+
+    It answers as the dict would (it decodes itself, then hands every use to the dict),
+    and on decoding puts the dict in its place in ``owner``, so what a change holds,
+    and what is encoded after it, is that plain dict. Code that reads a mapping
+    without asking it (msgspec's and pydantic's, in C) would meet no dict: msgspec
+    refuses it (``TypeError``), and :func:`settle` decodes a list's before pydantic
+    serializes it. Undecoded, :attr:`piece` is what encoding the dict gives, byte for
+    byte: the bytes it was read from.
+    """
+
+    __slots__ = ("owner", "piece", "_value")
+
+    def __init__(self, owner: Any, piece: Encoded) -> None:
+        self.owner = owner  # the TaskProgress that holds it
+        self.piece = piece
+        self._value: dict[str, Any] | None = None
+
+    @property
+    def is_decoded(self) -> bool:
+        return self._value is not None
+
+    def value(self) -> dict[str, Any]:
+        """The dict (decoded now if it was not yet), in its place in the owner."""
+        if self._value is None:
+            self._value = _decode(3, self.piece)
+            if self.owner.provinces is self:
+                self.owner.provinces = self._value
+        return self._value
+
+    def __getattr__(self, name: str) -> Any:  # get, items, setdefault, pop, update …
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self.value(), name)
+
+    def __getitem__(self, key: Any) -> Any:
+        return self.value()[key]
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.value()[key] = value
+
+    def __delitem__(self, key: Any) -> None:
+        del self.value()[key]
+
+    def __contains__(self, key: Any) -> bool:
+        return key in self.value()
+
+    def __iter__(self) -> Any:
+        return iter(self.value())
+
+    def __reversed__(self) -> Any:
+        return reversed(self.value())
+
+    def __len__(self) -> int:
+        return len(self.value())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, DeferredProvinces):
+            other = other.value()
+        return self.value() == other
+
+    def __or__(self, other: Any) -> Any:
+        return self.value() | other
+
+    def __ror__(self, other: Any) -> Any:
+        return other | self.value()
+
+    def __ior__(self, other: Any) -> Any:
+        value = self.value()
+        value |= other
+        return value  # ``x |= y`` binds the dict
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dict
+
+    def __copy__(self) -> dict[str, Any]:
+        return self.value().copy()
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[str, Any]:
+        from copy import deepcopy
+
+        return deepcopy(self.value(), memo)
+
+    def __reduce__(self) -> Any:
+        return dict, (self.value(),)
+
+    def __repr__(self) -> str:
+        return repr(self.value())
+
+
+def settle(tasks: Iterable[Any]) -> None:
+    """Decode every task's :class:`DeferredProvinces` (before C code reads the tasks)."""
+    for task in tasks:
+        provinces = getattr(getattr(task, "progress", None), "provinces", None)
+        if isinstance(provinces, DeferredProvinces):
+            task.progress.provinces = provinces.value()

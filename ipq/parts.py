@@ -40,7 +40,9 @@ writes take the slow way, and keep them.
 **What is checked, on every write** (:func:`prove`): the conditions above; that
 every part outside the edits is unchanged from the parse -- encoded after the
 change, byte for byte the same as before (each task against the bytes of the
-cache entry it was read from, where it was, which the new entry then reuses) --
+cache entry it was read from, where it was, which the new entry then reuses; a
+task's province progress that no change used is still those bytes, never
+decoded: :class:`ipq.lazyhistory.DeferredProvinces`) --
 and so is what the rules of those parts read of the changed ones (group names, a
 changed task's departments and number of duties); that each new text parses
 alone (the same YAML loader) to items that the same pydantic validation turns
@@ -198,6 +200,15 @@ def _digest(part: Any) -> bytes:
     return bytes(_hash()(_encode()(part)).digest())
 
 
+def _same(now: Encoded, before: Encoded) -> bool:
+    """Two encodings alike: the same bytes, or the very view of them (a task's province
+    progress never decoded: :class:`ipq.lazyhistory.DeferredProvinces`)."""
+    if now is before:
+        return True
+    # memoryview compares a byte at a time, bytes with memcmp: 20 ms against 2 for 10 MB
+    return bytes(now) == bytes(before)
+
+
 def _pair_digest(pieces: tuple[Encoded, Encoded]) -> bytes:
     """A task's two pieces of a cache entry (:func:`ipq.cache.task_pieces`) as one digest."""
     main, provinces = pieces
@@ -292,8 +303,8 @@ class Snapshot:
                 if _pair_digest(now) != self.tasks[i]:
                     return None
                 continue
-            before = self.pieces[i]  # views of the entry: compared by their bytes
-            if now[0] != before[0] or now[1] != before[1]:
+            before = self.pieces[i]  # read-only views of the entry
+            if not (_same(now[0], before[0]) and _same(now[1], before[1])):
                 return None
             kept[i] = before
         return kept

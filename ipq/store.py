@@ -198,13 +198,14 @@ def _parse_taken(
     return tl
 
 
-def parse_for_write(raw: bytes, name: str) -> ForWrite:
+def parse_for_write(raw: bytes, name: str, use_cache: bool = True) -> ForWrite:
     """:func:`parse` with its history, where its parts are (see :mod:`ipq.parts`), and
-    what the cache has of it (:class:`ipq.cache.ForWrite`)."""
+    what the cache has of it (:class:`ipq.cache.ForWrite`). ``use_cache=False``: not
+    from the cache (the parse is filed there all the same)."""
     from . import cache
 
     digest = cache.key(raw) if cache.enabled() else None
-    found = cache.get_for_write(raw, digest) if digest else None
+    found = cache.get_for_write(raw, digest) if digest and use_cache else None
     if found is not None:
         return found
     tl, spans = parse_fresh_spans(raw, name)
@@ -570,7 +571,22 @@ def modify(
     A symlinked file is written through to its target and locked there.
     Changes to the bundled list go to the user's working copy instead, created
     here under the same lock.
+
+    Where the cache entry read turns out damaged in the middle (bytes of it are
+    decoded only when the change uses them: :mod:`ipq.lazyhistory`), nothing has been
+    written: the whole write starts again from the file, whose parse replaces the entry.
     """
+    from .lazyhistory import Damaged
+
+    try:
+        return _modify(location, change, use_cache=True)
+    except Damaged:
+        return _modify(location, change, use_cache=False)
+
+
+def _modify(
+    location: Location, change: Callable[[TaskList], list[Change]], use_cache: bool
+) -> tuple[list[Change], Saved]:
     if location.is_bundled:
         copy = working_copy_path()
         make_dir(copy.parent, "工作副本目录")
@@ -590,7 +606,7 @@ def modify(
         if exists:
             check_replaceable(target)
         raw = read_bytes(source)
-        read = parse_for_write(raw, source.name)
+        read = parse_for_write(raw, source.name, use_cache)
         tl, spans, old_key = read.tl, read.spans, read.key
         before = Snapshot.of(tl, read.history, read.pieces) if spans is not None else None
         del read  # the entry's bytes (100 MB at 10,000 tasks) go, unless the snapshot kept them

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from pydantic_core import ValidationError
@@ -25,11 +26,20 @@ def validate_part(kind: type, data: Any) -> list[Any]:
     return result
 
 
+def _settled(items: Iterable[Any]) -> None:
+    """Decode a write's deferred province progress (:func:`ipq.lazyhistory.settle`):
+    pydantic reads a task's in C, where it would find no dict."""
+    lazy = sys.modules.get("ipq.lazyhistory")  # until it is imported, none was deferred
+    if lazy is not None:
+        lazy.settle(items)
+
+
 def dump_part(items: list[Any]) -> list[Any]:
     """A list of parts of a list (tasks, changes ...) as plain data, as :func:`to_data`
     writes them."""
     if not items:
         return []
+    _settled(items)
     kind = list[type(items[0])]  # type: ignore[misc,valid-type]
     result: list[Any] = serializer(kind).to_python(items, exclude_defaults=True)
     return result
@@ -37,6 +47,7 @@ def dump_part(items: list[Any]) -> list[Any]:
 
 def to_data(tl: TaskList) -> dict[str, Any]:
     """A TaskList as plain data, leaving out fields that hold their default."""
+    _settled(tl.tasks)
     with no_gc():
         data: dict[str, Any] = serializer(TaskList).to_python(tl, exclude_defaults=True)
     return data

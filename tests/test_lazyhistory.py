@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from ipq import cache, parts
 from ipq.lazyhistory import EncodedHistory
-from ipq.ledger import mark
+from ipq.ledger import mark, undo
 from ipq.models import Change, Progress, TaskList, earlier_keys
 from ipq.store import Location, modify, parse_fresh_spans, read_bytes
 
@@ -214,3 +214,215 @@ def test_a_mark_on_a_long_history_is_proven_by_parts_and_cached_whole(
     assert len(fresh.history) > 60 and fresh.history[-1].new == "blocked"
     shutil.copyfile(long_history, tmp_path / "copy.yaml")  # and it reads back plainly
     assert cache.get_by_key(cache.key(read_bytes(tmp_path / "copy.yaml"))) == fresh
+
+
+# -- a task's province progress, decoded when first used ------------------------------
+
+_PROVINCES = {
+    "浙江省": {1: Progress(status="done", note="已印发"), 2: Progress()},
+    "北京市": {1: Progress(status="blocked", updated="2019-05-01T10:00:00+08:00")},
+}
+_KEYS = st.sampled_from(["浙江省", "北京市", "广东省"])
+_DICT_OPERATIONS = st.lists(
+    st.tuples(
+        st.sampled_from(
+            ["get", "getitem", "in", "len", "iter", "reversed", "items", "keys", "values",
+             "setdefault", "pop", "popitem", "update", "set", "del", "eq", "ne", "or", "ror",
+             "ior", "clear", "copy", "deepcopy", "bool", "repr", "mutate"]
+        ),
+        _KEYS,
+    ),
+    min_size=1,
+    max_size=6,
+)  # fmt: skip
+
+
+def _deferred(provinces: dict[str, Any]) -> tuple[Any, Any]:
+    """A TaskProgress holding ``provinces`` as a write's list holds them: its bytes."""
+    from ipq.lazyhistory import DeferredProvinces
+    from ipq.models import TaskProgress
+
+    owner = TaskProgress()
+    owner.provinces = DeferredProvinces(owner, memoryview(msgspec.msgpack.encode(provinces)))  # type: ignore[assignment]
+    return owner, owner.provinces
+
+
+def _use(d: Any, operation: tuple[str, str]) -> Any:
+    """One use of a dict (or a DeferredProvinces); what it gave, or the error's type."""
+    import copy
+
+    kind, key = operation
+    try:
+        result: Any = {
+            "get": lambda: d.get(key),
+            "getitem": lambda: d[key],
+            "in": lambda: key in d,
+            "len": lambda: len(d),
+            "iter": lambda: list(d),
+            "reversed": lambda: list(reversed(d)),
+            "items": lambda: list(d.items()),
+            "keys": lambda: list(d.keys()),
+            "values": lambda: list(d.values()),
+            "setdefault": lambda: d.setdefault(key, {}),
+            "pop": lambda: d.pop(key),
+            "popitem": lambda: d.popitem(),
+            "update": lambda: d.update({key: {3: Progress(status="done")}}),
+            "set": lambda: d.__setitem__(key, {1: Progress(note="新")}),
+            "del": lambda: d.__delitem__(key),
+            "eq": lambda: d == dict(_PROVINCES),
+            "ne": lambda: d != {},
+            "or": lambda: d | {key: {}},
+            "ror": lambda: {key: {}} | d,
+            "ior": lambda: None,
+            "clear": lambda: d.clear(),
+            "copy": lambda: copy.copy(d),
+            "deepcopy": lambda: copy.deepcopy(d),
+            "bool": lambda: bool(d),
+            "repr": lambda: repr(d),
+            "mutate": lambda: d[key].setdefault(1, Progress()).__setattr__("note", "改"),
+        }[kind]()
+        if kind == "ior":
+            d |= {key: {}}
+            result = d
+    except KeyError as exc:
+        return type(exc)
+    return result
+
+
+@settings(max_examples=300, deadline=None)
+@given(operations=_DICT_OPERATIONS)
+def test_deferred_province_progress_behaves_as_the_dict(
+    operations: list[tuple[str, str]],
+) -> None:
+    """Any use decodes it, puts the plain dict in its place, and answers as that dict;
+    a reference held from before (``d``) goes on answering as it."""
+    from ipq.lazyhistory import DeferredProvinces
+
+    plain = msgspec.msgpack.decode(
+        msgspec.msgpack.encode(_PROVINCES), type=dict[str, dict[int, Progress]]
+    )
+    owner, d = _deferred(_PROVINCES)
+    for operation in operations:
+        assert _use(d, operation) == _use(plain, operation)
+        if operation[0] == "ior":
+            d = owner.provinces  # ``d |= x`` binds the dict, as for a dict
+        assert type(owner.provinces) is dict
+        assert owner.provinces == plain
+        assert d == plain and plain == d
+    if isinstance(d, DeferredProvinces):
+        assert d.value() is owner.provinces  # one dict
+
+
+def test_unused_province_progress_is_its_bytes_and_no_dict_to_c_code() -> None:
+    """A task's progress no change used is the bytes it was read from (a write files
+    them as they are); msgspec refuses it rather than read it as empty; pydantic's
+    serializer gets it decoded (validation.to_data, dump_part)."""
+    from ipq.lazyhistory import DeferredProvinces, settle
+    from ipq.models import Task
+    from ipq.store import bundled_path, parse_fresh
+    from ipq.validation import dump_part
+
+    task = next(t for t in parse_fresh(read_bytes(bundled_path()), "x").tasks if t.duties)
+    task.progress.provinces = {k: v for k, v in _PROVINCES.items() if 1 in v}
+    plain = dump_part([task])
+    owner, deferred = _deferred(task.progress.provinces)
+    task.progress = owner
+    assert cache.task_pieces(task)[1] is deferred.piece
+    assert not deferred.is_decoded
+    with pytest.raises(TypeError):
+        msgspec.msgpack.encode(task)
+    assert dump_part([task]) == plain  # decoded first
+    assert type(task.progress.provinces) is dict
+    # once decoded, a copy that still holds it is encoded from the dict
+    copied = replace(task, progress=replace(owner, provinces=deferred))
+    assert isinstance(copied.progress.provinces, DeferredProvinces)
+    assert cache.task_pieces(copied) == cache.task_pieces(task)
+    settle([copied, "not a task"])
+    assert type(copied.progress.provinces) is dict
+    assert isinstance(copied, Task)
+
+
+def _province_marks(data_copy: Path) -> Path:
+    """The real list with province progress and a history, filed in the cache."""
+    for number, province in (("8.2", "浙江省"), ("8.1", "北京市"), ("3", None)):
+        modify(
+            Location(data_copy, "option"),
+            lambda tl, n=number, p=province: mark(tl, [n], "done", note="已办", province=p),
+        )
+    return data_copy
+
+
+def test_a_write_decodes_only_the_province_progress_it_uses(data_copy: Path) -> None:
+    from ipq.lazyhistory import DeferredProvinces
+
+    from .test_parts import _entry_is_a_full_parse
+
+    path = _province_marks(data_copy)
+    _, saved = modify(Location(path, "option"), lambda tl: mark(tl, ["5"], "blocked"))
+    assert saved.by_parts and saved.ledger is not None
+
+    def decoded(tl: TaskList) -> list[int]:
+        return [t.id for t in tl.tasks if not isinstance(t.progress.provinces, DeferredProvinces)]
+
+    # a department's mark reads no province's progress: only its task's, to write it out
+    assert decoded(saved.ledger) == [5]
+    _, saved = modify(
+        Location(path, "option"),
+        lambda tl: mark(tl, ["8.2"], "in_progress", note="进行中", province="浙江"),
+    )
+    assert saved.by_parts and saved.ledger is not None
+    assert decoded(saved.ledger) == [8]
+    fresh, _ = _entry_is_a_full_parse(path)  # the entry, the old bytes reused, is a parse's
+    assert saved.ledger == fresh
+    assert fresh.tasks[7].progress.provinces["北京市"][1].note == "已办"
+
+
+def _damage(path: Path, section: str) -> None:
+    """Make a Literal's value in the file's cache entry, in its province progress or its
+    last history entry, one that does not decode: the entry's framing stays whole, so
+    only decoding that part shows the damage."""
+    entry = cache.directory() / f"{cache.key(read_bytes(path))}{cache.SUFFIX}"
+    data = entry.read_bytes()
+    main, progress, _ = cache._sizes(data)
+    if section == "provinces":
+        find, at = b"\xa4done", data.find(b"\xa4done", cache._HEAD + main)
+        assert cache._HEAD + main < at < cache._HEAD + main + progress
+    else:
+        find, at = b"\xa4mark", data.rfind(b"\xa4mark")
+    entry.write_bytes(data[:at] + find[:-1] + b"x" + data[at + len(find) :])
+
+
+@pytest.mark.parametrize(
+    ("section", "step"),
+    [
+        ("provinces", lambda tl: mark(tl, ["8.2"], "blocked", province="浙江")),
+        ("history", lambda tl: undo(tl)),
+    ],
+)
+def test_a_damaged_entry_found_in_the_middle_of_a_write_starts_it_again(
+    data_copy: Path, monkeypatch: pytest.MonkeyPatch, section: str, step: Any
+) -> None:
+    from ipq import store
+    from ipq.lazyhistory import Damaged
+
+    from .test_parts import _entry_is_a_full_parse
+
+    path = _province_marks(data_copy)
+    _damage(path, section)
+    found = cache.get_for_write(read_bytes(path))
+    assert found is not None  # the entry is read, and the damage is found in use
+    with pytest.raises(Damaged):
+        _ = found.tl.tasks[7].progress.provinces.get("浙江省"), found.tl.history[-1]
+    reads: list[bool] = []
+    real = store.parse_for_write
+
+    def spy(raw: bytes, name: str, use_cache: bool = True) -> Any:
+        reads.append(use_cache)
+        return real(raw, name, use_cache)
+
+    monkeypatch.setattr(store, "parse_for_write", spy)
+    changes, saved = modify(Location(path, "option"), step)
+    assert reads == [True, False]  # from the entry, then again from the file
+    assert changes and saved.ledger is not None
+    fresh, _ = _entry_is_a_full_parse(path)
+    assert saved.ledger == fresh
