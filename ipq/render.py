@@ -25,7 +25,7 @@ from .query import (
     overdue_key,
     to_confirm,
 )
-from .typeset import cjk, console, para
+from .typeset import cjk, console, para, print_lines
 from .util import visible
 
 __all__ = ["cjk", "console", "para"]  # (cli and helpdoc print through these)
@@ -557,12 +557,7 @@ def change_json(ch: Change) -> dict[str, Any]:
 
 
 def print_changes(lines: list[str], empty: str) -> None:
-
-    out = console()
-    if not lines:
-        out.print(empty)
-    for line in lines:
-        out.print(para(line))
+    print_lines(lines or [empty])
 
 
 def print_history(changes: list[Change], tl: TaskList | None = None) -> None:

@@ -227,3 +227,111 @@ def test_a_paragraphs_leading_spaces_never_leave_its_first_line_empty() -> None:
     assert [line.plain for line in cjk(" 《、、").wrap(console, 6)] == ["《、、"]
     assert terminal_breaks("  甲乙丙丁", 4) == [4]  # 甲乙 / 丙丁: the spaces are not counted
     assert terminal_breaks("\u3000\u3000各地要积极", 6)[0] == 3  # an ideographic indent counts
+
+
+# -- lines printed without Rich where Rich would print them as they are ----------------
+
+_LINE_TEXT = st.text(
+    st.sampled_from(
+        list("任务进度备注，。、（）《》abc 12.-")
+        + ["\t", "\x1b", "\u3000", "\u200b", "é", "👍", "\u0301"]
+    ),
+    max_size=50,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(lines=st.lists(_LINE_TEXT, min_size=1, max_size=3), width=st.integers(1, 120))
+def test_lines_print_as_rich_prints_them(lines: list[str], width: int) -> None:
+    """Byte for byte what the console prints, whether Rich is asked or not."""
+    import contextlib
+    import io
+
+    from rich.console import Console
+
+    from ipq.typeset import para, print_lines
+
+    got = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(got):
+        mp.setenv("COLUMNS", str(width))
+        mp.setenv("TERM", "xterm")
+        print_lines(lines)
+    rich = Console(file=io.StringIO(), width=width, highlight=False, color_system=None)
+    for line in lines:
+        rich.print(para(line))
+    assert got.getvalue() == rich.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_a_line_that_fits_is_printed_without_rich(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A mark's report, in a real process: Rich's console is never imported."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from ipq.typeset import print_lines\n"
+        "print_lines(['任务 3（商标局）：未开始 → 已完成（备注：已印发）'])\n"
+        "print_lines(['x' * 200])\n"  # does not fit: Rich folds it
+        "print('rich.console' in sys.modules)\n"
+    )
+    for columns, rich_used in (("100", True), ("300", False)):
+        env = {"PATH": "/usr/bin:/bin", "COLUMNS": columns, "PYTHONIOENCODING": "utf-8"}
+        out = subprocess.run(
+            [sys.executable, "-c", script.replace("print_lines(['x' * 200])\n", "")
+             if not rich_used else script],
+            capture_output=True, text=True, encoding="utf-8", env=env, check=True,
+        ).stdout.splitlines()  # fmt: skip
+        assert out[0] == "任务 3（商标局）：未开始 → 已完成（备注：已印发）"
+        assert out[-1] == str(rich_used)
+        if rich_used:
+            assert out[1:-1] == ["x" * 100, "x" * 100]
+
+
+def _widths_in(stdin: str, stdout: str, stderr: str, env: dict[str, str]) -> tuple[int, Any]:
+    """Rich's console width and ipq's rich_width() in a process whose streams are a
+    terminal of 77 columns or pipes, as given."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import tempfile
+    import termios
+
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 77, 0, 0))
+    with tempfile.TemporaryDirectory() as tmp:
+        result = os.path.join(tmp, "widths")
+        script = (
+            "import sys\nfrom rich.console import Console\nfrom ipq.typeset import rich_width\n"
+            f"open({result!r}, 'w').write(repr((Console().width, rich_width())))\n"
+        )
+        streams = {
+            name: slave if kind == "tty" else subprocess.PIPE
+            for name, kind in (("stdin", stdin), ("stdout", stdout), ("stderr", stderr))
+        }
+        subprocess.run(
+            [sys.executable, "-c", script], env={"PATH": "/usr/bin:/bin", **env}, check=True,
+            timeout=60, **streams,  # type: ignore[arg-type]
+        )  # fmt: skip
+        os.close(slave)
+        os.close(master)
+        with open(result) as fh:
+            rich, ours = eval(fh.read())
+    return rich, ours
+
+
+@pytest.mark.parametrize(
+    "streams", [("pipe", "pipe", "pipe"), ("tty", "pipe", "pipe"), ("pipe", "tty", "pipe"),
+                ("pipe", "pipe", "tty"), ("tty", "tty", "tty")],
+)  # fmt: skip
+@pytest.mark.parametrize(
+    "env", [{}, {"COLUMNS": "123"}, {"COLUMNS": "0"}, {"COLUMNS": "wide"}, {"LINES": "9"},
+            {"COLUMNS": "50", "LINES": "9"}, {"TERM": "xterm-256color"}, {"TERM": "dumb"},
+            {"TERM": "unknown", "COLUMNS": "60"}, {"FORCE_COLOR": "1", "TERM": "dumb"},
+            {"TTY_COMPATIBLE": "0"}],
+)  # fmt: skip
+def test_the_width_is_richs(streams: tuple[str, str, str], env: dict[str, str]) -> None:
+    rich, ours = _widths_in(*streams, env)
+    assert ours == rich or (ours is None and env.get("TERM") in ("dumb", "unknown"))
