@@ -37,7 +37,6 @@ def who() -> str:
     """Who makes a change: IPQ_USER, else user@host."""
     import getpass
     import os
-    import socket
 
     given = os.environ.get("IPQ_USER", "").strip()
     if given:
@@ -46,7 +45,19 @@ def who() -> str:
         user = getpass.getuser()
     except Exception:  # no user name in this environment
         user = "?"
-    return f"{user}@{socket.gethostname()}"
+    return f"{user}@{_host()}"
+
+
+def _host() -> str:
+    """The machine's name: socket.gethostname(), which is uname's node name on POSIX
+    (socket's import was 2 ms of every write)."""
+    import os
+
+    if hasattr(os, "uname"):
+        return os.uname().nodename
+    import socket
+
+    return socket.gethostname()
 
 
 def _stamped(changes: list[Change]) -> list[Change]:

@@ -366,3 +366,17 @@ def test_the_cache_keeps_one_entry_per_file(data_copy: Path, isolated_home: Path
     entries = list((isolated_home / "cache").rglob("*" + cache.SUFFIX))
     assert [e.stem for e in entries] == [cache.key(data_copy.read_bytes())]  # the current bytes'
     assert json.loads(invoke("show", "12", "--json", *f).stdout)["status"] == "done"
+
+
+def test_a_change_is_signed_with_the_users_name_and_the_machines(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import getpass
+    import socket
+
+    from ipq.ledger import who
+
+    monkeypatch.delenv("IPQ_USER", raising=False)
+    assert who() == f"{getpass.getuser()}@{socket.gethostname()}"
+    monkeypatch.setenv("IPQ_USER", " 浙江省知识产权局 张三 ")
+    assert who() == "浙江省知识产权局 张三"
