@@ -248,7 +248,7 @@ class DeferredProvinces:
         return self._value
 
     def __getattr__(self, name: str) -> Any:  # get, items, setdefault, pop, update …
-        if name.startswith("__"):
+        if name.startswith("_"):  # a dict's methods are public; this object's own are not
             raise AttributeError(name)
         return getattr(self.value(), name)
 
