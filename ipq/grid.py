@@ -141,16 +141,44 @@ class Grid:
             for cell, c in zip(row, self.table.columns, strict=True)
         ]
 
-    def _table(self, count: int | None = None) -> Table:
-        """The table with its first ``count`` rows (all: None), and their sections."""
+    def _table(self, count: int | None = None, only: Sequence[int] | None = None) -> Table:
+        """The table with its first ``count`` rows (all: None), and their sections; or
+        with the rows ``only`` names."""
         table = self.make()
-        for i, row in enumerate(self.rows if count is None else self.rows[:count]):
-            table.add_row(*self._cells(row), end_section=i in self.ends)
+        picked = range(len(self.rows) if count is None else count) if only is None else only
+        for i in picked:
+            table.add_row(*self._cells(self.rows[i]), end_section=i in self.ends)
         return table
+
+    def _deciding(self) -> list[int]:
+        """The rows whose cells decide Rich's widths for the columns.
+
+        Rich measures every cell of a column (a text's widest word and longest line, in
+        cells: ``Text.__rich_measure__``), adds the column's padding, bounds both by
+        the room, and takes the largest of each; every step keeps the order. So, per
+        column, the row with the widest word and the row with the longest line give
+        Rich the same widths as all the rows: Rich measures those alone.
+        """
+        from rich.cells import cell_len
+
+        picks: set[int] = set()
+        for k in range(len(self.table.columns)):
+            widest = longest = (-1, 0)
+            for i, row in enumerate(self.rows):
+                cell = row[k]
+                text = cell.text if isinstance(cell, Styled) else cell
+                lines = text.splitlines()
+                line = max(map(cell_len, lines)) if lines else 0
+                words = text.split()
+                word = max(map(cell_len, words)) if words else line
+                widest = max(widest, (word, -i))
+                longest = max(longest, (line, -i))
+            picks.update((-widest[1], -longest[1]))
+        return sorted(picks)
 
     def _fitted(self, console: Console, options: ConsoleOptions) -> bool:
         """Set the widths Rich gives the columns for these rows (False: it would not say)."""
-        full = self._table()
+        full = self._table(only=self._deciding())
         widths = getattr(full, "_calculate_column_widths", None)
         padding = getattr(full, "_get_padding_width", None)
         borders = getattr(full, "_extra_width", None)

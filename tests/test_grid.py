@@ -328,3 +328,41 @@ def test_a_task_list_prints_as_rich_printed_it(
     monkeypatch.setattr(Grid, "usable", lambda self: False)
     assert invoke(*args, env={"COLUMNS": columns}).stdout == plain.stdout
     assert invoke(*args, env={"COLUMNS": columns, "FORCE_COLOR": "1"}).stdout == coloured.stdout
+
+
+usable_texts = st.lists(
+    st.sampled_from(["中文", "知识产权", "，", "（", " ", "\n", "2019", "8.2", "--dept", "abc",
+                     "a" * 30, "长" * 30, "⚠", "😀", "é"]),
+    max_size=10,
+).map("".join)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.booleans(), numbers, usable_texts, usable_texts, usable_texts, usable_texts),
+        min_size=1,
+        max_size=12,
+    ),
+    st.integers(10, 160),
+)
+def test_the_rows_that_decide_the_widths_give_richs_widths(
+    rows: list[tuple[bool, str, str, str, str, str]], width: int
+) -> None:
+    """Rich works a list's widths out from every cell; the grid has it measure the few
+    rows whose cells decide them, for the same widths, narrow tables (columns folded
+    below their texts' widths) included."""
+    cells: list[list[str | Styled]] = [
+        ["", Styled(a, "bold"), "", "", ""] if heading else [number, a, b, c, d]
+        for heading, number, a, b, c, d in rows
+    ]
+    grid = Grid(lambda: new_table(*LIST_COLUMNS, title="任务清单"), cells, fit=True)
+    console = Console(file=io.StringIO(), width=width)
+    options = console.options
+    full = grid._table()
+    room = options.update_width((full.width or options.max_width) - full._extra_width)
+    assert len(grid._deciding()) <= 2 * len(LIST_COLUMNS)
+    picked = grid._table(only=grid._deciding())
+    assert picked._calculate_column_widths(console, room) == full._calculate_column_widths(
+        console, room
+    )
