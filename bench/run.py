@@ -34,7 +34,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -80,16 +79,12 @@ def ipq_command() -> list[str]:
 
 
 def timed(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall time and peak memory (KB) of one process; its output is discarded."""
-    start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(proc.pid, 0)
-    elapsed = time.perf_counter() - start
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode != 0:
-        err = proc.stderr.read().decode() if proc.stderr else ""
-        raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}\n{err}")
-    return elapsed, usage.ru_maxrss
+    """Wall time and peak memory (KB) of one process; its output is discarded (see
+    ``startup.launched``: the peak is the process's own, not the benchmark's)."""
+    from startup import launched
+
+    wall, _, peak = launched(cmd, env)
+    return wall, peak
 
 
 def measure(
