@@ -331,3 +331,47 @@ def _widths_in(stdin: str, stdout: str, stderr: str, env: dict[str, str]) -> tup
 def test_the_width_is_richs(streams: tuple[str, str, str], env: dict[str, str]) -> None:
     rich, ours = _widths_in(*streams, env)
     assert ours == rich or (ours is None and env.get("TERM") in ("dumb", "unknown"))
+
+
+def test_on_a_colour_terminal_the_lines_are_richs_too() -> None:
+    """On a terminal (where Rich would colour), the lines printed without Rich are the
+    bytes Rich writes."""
+    import fcntl
+    import os
+    import pty
+    import struct
+    import subprocess
+    import sys
+    import termios
+
+    script = (
+        "import sys\nfrom ipq.typeset import console, para, print_lines\n"
+        "lines = ['任务 3（商标局）：未开始 → 已完成（备注：已印发）', 'abc def']\n"
+        "if sys.argv[1] == 'plain':\n    print_lines(lines)\n"
+        "else:\n    out = console()\n    for line in lines:\n        out.print(para(line))\n"
+    )
+
+    def on_a_terminal(mode: str) -> bytes:
+        master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 90, 0, 0))
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script, mode], stdin=slave, stdout=slave, stderr=slave,
+            env={"PATH": "/usr/bin:/bin", "TERM": "xterm-256color"},
+        )  # fmt: skip
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the terminal closed
+                break
+            if not chunk:
+                break
+            out += chunk
+        assert proc.wait(timeout=60) == 0
+        os.close(master)
+        return out
+
+    plain = on_a_terminal("plain")
+    assert plain.startswith("任务 3（商标局）".encode())
+    assert plain == on_a_terminal("rich")
