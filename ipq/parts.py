@@ -218,12 +218,6 @@ def _pair_digest(pieces: tuple[Encoded, Encoded]) -> bytes:
     return bytes(h.digest())
 
 
-#: The most bytes of an entry's tasks a write keeps to compare and reuse (see
-#: :class:`Snapshot`); a larger list's are taken as digests and let go. Kept, they add their
-#: size to the write's peak: at 10,000 tasks 100 MB, past the 500 MB it must stay under.
-KEEP_PIECES = 32 << 20
-
-
 @dataclass
 class Snapshot:
     """A list's parts as they were before a change, to tell what the change touched;
@@ -233,8 +227,7 @@ class Snapshot:
     Each task as its pieces of a cache entry (:func:`ipq.cache.task_pieces`): where the
     list came from an entry, that entry's own bytes (nothing encoded before the change;
     after it, each task's pieces are compared with them and, where equal, reused by the
-    new entry), or where they are large (:data:`KEEP_PIECES`), their digests; from a
-    fresh parse, the digests of their encodings."""
+    new entry); from a fresh parse, the digests of their encodings."""
 
     head: bytes
     tasks: list[bytes]  # each task's pieces' digest (empty where ``pieces`` are kept)
@@ -252,15 +245,11 @@ class Snapshot:
         pieces: list[tuple[Encoded, Encoded]] | None = None,
     ) -> Snapshot:
         """``history``: the history as MessagePack, and ``pieces`` each task's pieces,
-        where they are at hand (the cache's; kept up to :data:`KEEP_PIECES` bytes, else
-        only their digests: the caller lets them go)."""
+        where they are at hand (the cache's: views of the entry, which the list's
+        deferred province progress keeps in memory anyway)."""
         from .cache import task_pieces
 
-        if pieces is not None and sum(len(a) + len(b) for a, b in pieces) <= KEEP_PIECES:
-            digests: list[bytes] = []
-        else:
-            digests = [_pair_digest(p) for p in (pieces or map(task_pieces, tl.tasks))]
-            pieces = None
+        digests = [] if pieces is not None else [_pair_digest(task_pieces(t)) for t in tl.tasks]
         return cls(
             _digest((tl.meta, tl.categories, tl.departments)),
             digests,

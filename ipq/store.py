@@ -609,7 +609,6 @@ def _modify(
         read = parse_for_write(raw, source.name, use_cache)
         tl, spans, old_key = read.tl, read.spans, read.key
         before = Snapshot.of(tl, read.history, read.pieces) if spans is not None else None
-        del read  # the entry's bytes (100 MB at 10,000 tasks) go, unless the snapshot kept them
         history_before = len(tl.history)
         changes = change(tl)
         if not changes:  # nothing changed: nothing is written, no copy is made

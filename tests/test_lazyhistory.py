@@ -144,22 +144,21 @@ def long_history(tmp_path: Path, data_copy: Path) -> Path:
     return data_copy
 
 
-@pytest.mark.parametrize("keep", [parts.KEEP_PIECES, 0])
-def test_a_write_that_changes_an_old_entry_is_proven_whole(
-    long_history: Path, monkeypatch: pytest.MonkeyPatch, keep: int
-) -> None:
+@pytest.mark.parametrize("keep", ["pieces", "digests"])
+def test_a_write_that_changes_an_old_entry_is_proven_whole(long_history: Path, keep: str) -> None:
     """The entries never read keep their bytes; one that is read and changed is seen,
     and the whole file proves (and keeps) the change. A task the change does not
-    report is seen too, against the entry's pieces kept or their digests."""
-    monkeypatch.setattr(parts, "KEEP_PIECES", keep)
+    report is seen too, against the entry's pieces kept or (a snapshot without them, as
+    from a fresh parse) their digests."""
     raw = read_bytes(long_history)
     found = cache.get_for_write(raw)
     assert found is not None
     tl, spans = found.tl, found.spans
     assert isinstance(tl.history, EncodedHistory) and spans is not None
     assert found.pieces is not None and found.history is not None
-    before = parts.Snapshot.of(tl, found.history, found.pieces)
-    assert (before.pieces is None) is (keep == 0) and len(before.tasks) == (keep == 0) * 18
+    before = parts.Snapshot.of(tl, found.history, found.pieces if keep == "pieces" else None)
+    digests = keep == "digests"
+    assert (before.pieces is None) is digests and len(before.tasks) == digests * 18
     kept = len(tl.history)
     changes = mark(tl, ["3"], "in_progress")
     tasks = {ch.task for ch in changes if ch.task is not None}

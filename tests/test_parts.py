@@ -113,13 +113,19 @@ def test_marks_and_undos_are_proven_by_their_parts(
     data_copy: Path, monkeypatch: pytest.MonkeyPatch, keep: str
 ) -> None:
     """The common writes take the short way, and write what the slow way would: from
-    the old entry's pieces kept, or (a list too large to keep them) their digests."""
+    the old entry's pieces kept, or (a snapshot without them, as from a fresh parse)
+    their digests."""
     import itertools
 
     from ipq import ledger
 
     if keep == "digests":
-        monkeypatch.setattr(parts, "KEEP_PIECES", 0)
+        of = parts.Snapshot.of.__func__  # type: ignore[attr-defined]
+
+        def without_pieces(cls: type, tl: TaskList, history: Any = None, pieces: Any = None) -> Any:
+            return of(cls, tl, history)
+
+        monkeypatch.setattr(parts.Snapshot, "of", classmethod(without_pieces))
 
     def same_stamps() -> None:  # the two runs' entries alike: same times, same ids
         counter = itertools.count()
