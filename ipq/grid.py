@@ -159,18 +159,12 @@ class Grid:
         column, the row with the widest word and the row with the longest line give
         Rich the same widths as all the rows: Rich measures those alone.
         """
-        from rich.cells import cell_len
-
         picks: set[int] = set()
         for k in range(len(self.table.columns)):
             widest = longest = (-1, 0)
             for i, row in enumerate(self.rows):
                 cell = row[k]
-                text = cell.text if isinstance(cell, Styled) else cell
-                lines = text.splitlines()
-                line = max(map(cell_len, lines)) if lines else 0
-                words = text.split()
-                word = max(map(cell_len, words)) if words else line
+                word, line = _measure(cell.text if isinstance(cell, Styled) else cell)
                 widest = max(widest, (word, -i))
                 longest = max(longest, (line, -i))
             picks.update((-widest[1], -longest[1]))
@@ -423,6 +417,17 @@ def _fit(line: str, width: int) -> str:
     return line + " " * (width - size)
 
 
+def _measure(text: str) -> tuple[int, int]:
+    """Rich's measure of a text (``Text.__rich_measure__``): its widest word and its
+    longest line, in cells."""
+    from rich.cells import cell_len
+
+    lines = text.splitlines()
+    line = max(map(cell_len, lines)) if lines else 0
+    words = text.split()
+    return (max(map(cell_len, words)) if words else line), line
+
+
 def _wrapped(text: str, width: int) -> list[str]:
     """A cjk cell's lines, as KinsokuText.wrap and a left-justified column make them."""
     return [_fit(line, width) for line in _broken(text, width)]
@@ -530,7 +535,7 @@ class Paragraphs:
             return [[Segment(line, style)] for line in _broken(p.text, width)]
         left: list[Segment] = []
         if p.layout == "fit":
-            widest = max((cell_len(line) for line in p.text.splitlines()), default=0)
+            widest = _measure(p.text)[1]
             if widest < 1:
                 return None
             width = min(widest, width)
