@@ -344,20 +344,17 @@ def _write_entry(
 ) -> None:
     """Write an entry, its pieces as they are made; the head, which gives their
     lengths, is filled in last."""
-    import msgspec
-
     start = fh.tell()
     fh.write(bytes(_HEAD))
     main = sum(fh.write(piece) for piece in _list_pieces(tl, reuse))
     provinces = sum(fh.write(piece) for piece in _province_pieces(tl, reuse))
-    where = fh.write(msgspec.msgpack.encode(spans))
+    where = fh.write(_encode(spans))
     if history is None:
         from .lazyhistory import array_header
 
-        encode = msgspec.msgpack.Encoder().encode
         fh.write(array_header(len(tl.history)))
         for change in tl.history:
-            fh.write(encode(change))
+            fh.write(_encode(change))
     else:
         for piece in history:
             fh.write(piece)
@@ -397,17 +394,14 @@ def _decode(
     if pieces is not None:  # for a write: each task's decoded when a change uses it
         from .lazyhistory import DeferredProvinces
 
-        if len(pieces) != len(tl.tasks):
-            raise ValueError("province progress for other tasks")
+        # (zip's strict check: an entry with progress for other tasks raises, as below)
         for task, (_, piece) in zip(tl.tasks, pieces, strict=True):
             task.progress.provinces = DeferredProvinces(task.progress, piece)  # type: ignore[assignment]
     elif provinces or history:
         only = provinces if isinstance(provinces, str) and not history else None
         # one province's alone: each task's provinces as raw bytes, that one's decoded
         each = _decoder("provinces, raw" if only else "provinces").decode(view[at : at + progress])
-        if len(each) != len(tl.tasks):
-            raise ValueError("province progress for other tasks")
-        for task, found in zip(tl.tasks, each, strict=True):
+        for task, found in zip(tl.tasks, each, strict=True):  # (ValueError: for other tasks)
             if only:
                 mine = found.get(only)
                 decoded = None if mine is None else _decoder("province").decode(mine)
